@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency from Debian 12's packages.
+# Non-interactive and idempotent: a second run installs nothing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libboost-dev libboost-system-dev      # Boost.Asio / Beast (header-only in 1.74)
+  libmilter-dev                         # mfdef.h only: the protocol constants
+  libmimetic-dev libxgboost-dev libssl-dev libyaml-cpp-dev libsystemd-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postfix                               # smtpd, smtp-source, smtp-sink for end-to-end tests
+  miltertest                            # an independent milter protocol client
+  procps psmisc                         # ps/pkill used by the test scripts
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix asks how to configure itself; the test instances bring their own main.cf.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
