@@ -1,0 +1,167 @@
+#include "replay.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp needs std::exchange
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "mailtriage/milter/client.hpp"
+#include "message_files.hpp"
+#include "process_usage.hpp"
+
+namespace mailtriage::cli {
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mailtriage replay --socket SPEC [--concurrency N] [--per-connection K] [--limit N]\n"
+    "                         [--repeat R] [--daemon-pid PID] PATH...\n"
+    "Sends each message file under PATH through the milter at SPEC the way Postfix does\n"
+    "(one message per connection unless --per-connection), N connections at a time, and\n"
+    "prints messages/s, latency percentiles, final actions and, with --daemon-pid, the\n"
+    "daemon's CPU seconds and resident memory.\n";
+
+struct replay_options {
+  milter::socket_spec socket;
+  std::size_t concurrency = 1;
+  std::size_t per_connection = 1;
+  std::size_t limit = SIZE_MAX;
+  std::size_t repeat = 1;
+  std::optional<pid_t> daemon_pid;
+  std::vector<std::string> paths;
+};
+
+struct tally {
+  std::vector<double> latencies_ms;
+  std::map<std::string, std::size_t> finals;
+  std::size_t failures = 0;
+  std::string first_failure;
+};
+
+asio::awaitable<void> worker(const std::vector<message_file>& messages, std::size_t total, std::size_t& next,
+                             const replay_options& opt, tally& t) {
+  auto ex = co_await asio::this_coro::executor;
+  while (next < total) {
+    std::optional<milter::client> conn;
+    for (std::size_t k = 0; k < opt.per_connection && next < total; ++k) {
+      const auto& msg = messages[next++ % messages.size()];
+      auto start = clock_type::now();
+      try {
+        if (!conn) {
+          conn.emplace(ex);
+          co_await conn->connect(opt.socket);
+          co_await conn->negotiate();
+        }
+        milter::envelope env;
+        auto result = co_await conn->send(env, msg.bytes);
+        t.latencies_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());
+        t.finals[milter::name_of(result.final_reply)]++;
+      } catch (const std::exception& e) {
+        if (t.failures++ == 0) t.first_failure = msg.path + ": " + e.what();
+        conn.reset();
+      }
+    }
+    if (conn) co_await conn->quit();
+  }
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
+  return v[idx];
+}
+
+replay_options parse(const std::vector<std::string>& args) {
+  replay_options o;
+  bool have_socket = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return args[++i];
+    };
+    auto number = [&]() -> std::size_t {
+      const std::string& v = value();
+      std::size_t used = 0;
+      unsigned long long n = std::stoull(v, &used);
+      if (used != v.size() || n == 0) throw std::invalid_argument(a + " needs a positive number");
+      return static_cast<std::size_t>(n);
+    };
+    if (a == "--socket") {
+      auto spec = milter::parse_socket_spec(value());
+      if (!spec) throw std::invalid_argument(spec.error());
+      o.socket = spec.value();
+      have_socket = true;
+    } else if (a == "--concurrency") o.concurrency = number();
+    else if (a == "--per-connection") o.per_connection = number();
+    else if (a == "--limit") o.limit = number();
+    else if (a == "--repeat") o.repeat = number();
+    else if (a == "--daemon-pid") o.daemon_pid = static_cast<pid_t>(number());
+    else if (!a.empty() && a[0] == '-') throw std::invalid_argument("unknown option " + a);
+    else o.paths.push_back(a);
+  }
+  if (!have_socket || o.paths.empty()) throw std::invalid_argument("--socket and at least one PATH are required");
+  return o;
+}
+
+}  // namespace
+
+int replay_main(const std::vector<std::string>& args) {
+  replay_options opt;
+  try {
+    opt = parse(args);
+  } catch (const std::exception& e) {
+    std::cerr << "mailtriage replay: " << e.what() << "\n" << kUsage;
+    return 64;
+  }
+  auto messages = load_messages(opt.paths, opt.limit);
+  if (messages.empty()) {
+    std::cerr << "mailtriage replay: no message files found\n";
+    return 66;
+  }
+  const std::size_t total = messages.size() * opt.repeat;
+  std::size_t next = 0;
+  tally t;
+  t.latencies_ms.reserve(total);
+  asio::io_context io(1);
+  auto before = opt.daemon_pid ? read_process_usage(*opt.daemon_pid) : std::nullopt;
+  auto start = clock_type::now();
+  for (std::size_t i = 0; i < opt.concurrency; ++i)
+    asio::co_spawn(io, worker(messages, total, next, opt, t), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+  io.run();
+  double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  auto after = opt.daemon_pid ? read_process_usage(*opt.daemon_pid) : std::nullopt;
+
+  std::size_t done = t.latencies_ms.size();
+  std::printf("messages      %zu sent, %zu answered, %zu failed\n", total, done, t.failures);
+  std::printf("elapsed       %.3f s\n", seconds);
+  std::printf("throughput    %.1f messages/s (concurrency %zu, %zu per connection)\n",
+              static_cast<double>(done) / seconds, opt.concurrency, opt.per_connection);
+  std::printf("latency ms    p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", percentile(t.latencies_ms, 0.50),
+              percentile(t.latencies_ms, 0.95), percentile(t.latencies_ms, 0.99),
+              t.latencies_ms.empty() ? 0.0 : *std::max_element(t.latencies_ms.begin(), t.latencies_ms.end()));
+  std::printf("final replies");
+  for (const auto& [name, n] : t.finals) std::printf("  %s=%zu", name.c_str(), n);
+  std::printf("\n");
+  if (before && after) {
+    double cpu = after->cpu_seconds - before->cpu_seconds;
+    std::printf("daemon        %.2f CPU s, %.0f messages per CPU-second, RSS %ld KiB\n", cpu,
+                cpu > 0 ? static_cast<double>(done) / cpu : 0.0, after->rss_kib);
+  }
+  if (t.failures) std::printf("first failure %s\n", t.first_failure.c_str());
+  return t.failures ? 1 : 0;
+}
+
+}  // namespace mailtriage::cli

@@ -1,0 +1,187 @@
+// mailtriaged: the milter daemon. Parses options, loads the configuration, serves
+// until SIGTERM/SIGINT, then drains. See mailtriaged(8).
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "fallback.hpp"
+#include "mailtriage/config/config.hpp"
+#include "mailtriage/milter/protocol.hpp"
+#include "mailtriage/milter/server.hpp"
+#include "mailtriage/util/log.hpp"
+#include "pass_through_handler.hpp"
+
+namespace asio = boost::asio;
+using namespace mailtriage;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mailtriaged [--config FILE] [--listen SPEC] [--log-level LEVEL] [--check-config]\n"
+    "\n"
+    "  -c, --config FILE   configuration file (default: the built-in configuration)\n"
+    "  -l, --listen SPEC   override milter.listen, e.g. inet:8895@127.0.0.1 or unix:/run/mailtriage/sock\n"
+    "      --log-level L   override logging.level (debug, info, warning, error)\n"
+    "      --check-config  validate the configuration and exit\n"
+    "      --print-default-config  print the built-in configuration and exit\n"
+    "  -V, --version       print the version and exit\n";
+
+struct options {
+  std::optional<std::string> config_file;
+  std::optional<std::string> listen;
+  std::optional<std::string> log_level;
+  bool check_only = false;
+};
+
+std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
+  options o;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(name) + " needs a value");
+      return args[++i];
+    };
+    if (a == "-c" || a == "--config") o.config_file = value("--config");
+    else if (a == "-l" || a == "--listen") o.listen = value("--listen");
+    else if (a == "--log-level") o.log_level = value("--log-level");
+    else if (a == "--check-config") o.check_only = true;
+    else if (a == "--print-default-config") {
+      std::cout << config::builtin_yaml();
+      exit_code = 0;
+      return std::nullopt;
+    } else if (a == "-V" || a == "--version") {
+      std::cout << "mailtriaged " MAILTRIAGE_VERSION "\n";
+      exit_code = 0;
+      return std::nullopt;
+    } else if (a == "-h" || a == "--help") {
+      std::cout << kUsage;
+      exit_code = 0;
+      return std::nullopt;
+    } else {
+      throw std::invalid_argument("unknown option '" + a + "'");
+    }
+  }
+  return o;
+}
+
+milter::server_options to_server_options(const config::daemon_config& cfg) {
+  const auto& m = cfg.milter;
+  milter::server_options o;
+  o.listen = m.listen;
+  o.socket_mode = m.socket_mode;
+  o.max_connections = m.max_connections;
+  o.worker_threads = m.worker_threads ? m.worker_threads : std::max(1u, std::thread::hardware_concurrency());
+  o.max_pending_verdicts = m.max_pending_verdicts;
+  o.idle_timeout = m.idle_timeout;
+  o.frame_timeout = m.frame_timeout;
+  o.write_timeout = m.write_timeout;
+  o.verdict_timeout = m.verdict_timeout;
+  o.limits.scan_bytes = m.scan_bytes;
+  o.limits.max_headers = m.max_headers;
+  o.limits.max_macro_bytes = m.max_macro_bytes;
+  o.limits.max_data_size = m.max_data_size;
+  // Macros the verdict may use, requested per stage (Postfix honours these lists).
+  o.wants.macro_lists = {
+      {milter::stage::connect, "j {daemon_name} {client_addr} {client_name} {client_ptr} {client_resolve}"},
+      {milter::stage::helo, "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}"},
+      {milter::stage::envfrom, "i {auth_type} {auth_authen} {auth_author} {mail_addr}"},
+      {milter::stage::envrcpt, "{rcpt_addr} {rcpt_mailer}"},
+      {milter::stage::data, "i"},
+      {milter::stage::eom, "i {msg_id}"},
+  };
+  o.fallback = [action = m.on_failure](milter::fallback_reason r) { return daemon::fallback_decision(action, r); };
+  return o;
+}
+
+int serve(const config::daemon_config& cfg) {
+  asio::io_context io(static_cast<int>(cfg.milter.io_threads));
+  milter::server srv(io, to_server_options(cfg), std::make_shared<daemon::pass_through_handler>());
+  srv.start();
+  log::info("listening", {{"socket", cfg.milter.listen.to_string()},
+                          {"config", cfg.source},
+                          {"workers", to_server_options(cfg).worker_threads},
+                          {"version", MAILTRIAGE_VERSION}});
+
+  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  asio::signal_set hup(io, SIGHUP);
+  asio::steady_timer drain_deadline(io);
+  stop_signals.async_wait([&](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    log::info("draining", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"},
+                           {"active_connections", srv.stats().connections_active.load()}});
+    hup.cancel();
+    srv.drain([&] {
+      drain_deadline.cancel();
+      io.stop();
+    });
+    drain_deadline.expires_after(cfg.milter.drain_timeout);
+    drain_deadline.async_wait([&](boost::system::error_code e) {
+      if (e) return;
+      log::warning("drain_deadline", {{"closing_connections", srv.stats().connections_active.load()}});
+      srv.close_all();
+      io.stop();
+    });
+  });
+  // Reload arrives with the engine snapshot (configuration + model); until then a HUP
+  // must not kill the daemon, as the default signal action would.
+  std::function<void(boost::system::error_code, int)> on_hup = [&](boost::system::error_code ec, int) {
+    if (ec) return;
+    log::warning("reload_not_supported", {{"detail", "this version cannot reload; restart to apply changes"}});
+    hup.async_wait(on_hup);
+  };
+  hup.async_wait(on_hup);
+
+  std::vector<std::thread> extra;
+  for (std::size_t i = 1; i < cfg.milter.io_threads; ++i) extra.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : extra) t.join();
+  const auto& s = srv.stats();
+  log::info("stopped", {{"messages", s.messages.load()},
+                        {"connections", s.connections_accepted.load()},
+                        {"protocol_errors", s.protocol_errors.load()}});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a vanished MTA must surface as a write error
+  try {
+    int exit_code = 0;
+    auto opts = parse_args(argc, argv, exit_code);
+    if (!opts) return exit_code;
+    config::daemon_config cfg = opts->config_file ? config::load_file(*opts->config_file)
+                                                  : config::load_text(config::builtin_yaml(), "<built-in>");
+    if (opts->listen) {
+      auto spec = milter::parse_socket_spec(*opts->listen);
+      if (!spec) throw config::config_error("--listen: " + spec.error());
+      cfg.milter.listen = spec.value();
+    }
+    if (opts->log_level) cfg.log_level = log::parse_level(*opts->log_level);
+    log::set_level(cfg.log_level);
+    if (opts->check_only) {
+      std::cout << cfg.source << ": configuration OK\n";
+      return 0;
+    }
+    return serve(cfg);
+  } catch (const config::config_error& e) {
+    std::cerr << "mailtriaged: " << e.what() << "\n";
+    return 78;  // EX_CONFIG
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mailtriaged: " << e.what() << "\n" << kUsage;
+    return 64;  // EX_USAGE
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"error", e.what()}});
+    return 1;
+  }
+}

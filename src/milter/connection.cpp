@@ -1,0 +1,235 @@
+#include "connection.hpp"
+
+#include <array>
+#include <exception>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "mailtriage/util/log.hpp"
+
+namespace mailtriage::milter {
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using std::chrono::steady_clock;
+
+namespace {
+
+// Read in pieces small enough that 1,000 idle connections stay cheap; a 64 KiB body
+// chunk takes a few reads.
+constexpr std::size_t kReadBufferSize = 16 * 1024;
+
+std::string session_tag(std::uint64_t id) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "c%06llx", static_cast<unsigned long long>(id));
+  return buf;
+}
+
+// Where a verdict computed on a worker thread meets the connection waiting for it.
+// The waiting coroutine sleeps on `timer` until the deadline; the worker posts the
+// result to the connection's strand and cancels the timer. Whichever comes first wins.
+struct verdict_slot {
+  explicit verdict_slot(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  std::optional<decision> result;
+  bool failed = false;
+};
+
+}  // namespace
+
+connection::connection(std::shared_ptr<server::state> server, socket_type socket, std::uint64_t id)
+    : server_(std::move(server)),
+      socket_(std::move(socket)),
+      deadline_(socket_.get_executor()),
+      id_(id),
+      session_(server_->options.limits, server_->options.wants) {}
+
+void connection::start() {
+  auto self = shared_from_this();
+  auto report = [self](std::exception_ptr e) {
+    // No exception may escape a connection: log it once and close.
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log::error("connection_failed", {{"session", session_tag(self->id_)}, {"error", ex.what()}});
+      }
+      self->close();
+    }
+  };
+  asio::co_spawn(socket_.get_executor(), run(), report);
+  asio::co_spawn(socket_.get_executor(), watchdog(), report);
+}
+
+void connection::close_if_idle() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->session_.in_message()) self->close();
+  });
+}
+
+void connection::close_now() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+}
+
+void connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(socket_type::shutdown_both, ignored);
+  socket_.close(ignored);
+  deadline_.cancel();
+}
+
+void connection::set_deadline(std::chrono::milliseconds after, const char* what) {
+  deadline_what_ = what;
+  deadline_.expires_after(after);
+}
+
+asio::awaitable<void> connection::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    boost::system::error_code ec;
+    co_await deadline_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (closed_) break;
+    if (deadline_.expiry() <= steady_clock::now()) {
+      server_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+      log::warning("connection_timeout", {{"session", session_tag(id_)}, {"waiting_for", deadline_what_}});
+      close();
+    }
+  }
+}
+
+asio::awaitable<void> connection::run() {
+  auto self = shared_from_this();
+  std::array<char, kReadBufferSize> buffer;
+  const auto& opts = server_->options;
+  while (!closed_) {
+    if (decoder_.mid_frame())
+      set_deadline(opts.frame_timeout, "frame");
+    else
+      set_deadline(opts.idle_timeout, "command");
+    boost::system::error_code ec;
+    std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+    if (ec) break;  // the MTA closed, or the watchdog did
+    decoder_.feed(std::string_view(buffer.data(), n));
+
+    for (;;) {
+      auto next = decoder_.next();
+      if (!next) {
+        server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+        log::warning("protocol_error", {{"session", session_tag(id_)}, {"error", describe(next.error())}});
+        close();
+        break;
+      }
+      if (!next.value()) break;  // need more bytes
+      step s;
+      if (!handle_frame(*next.value(), s)) {
+        close();
+        break;
+      }
+      if (!s.replies.empty() && !co_await write(s.replies)) break;
+      if (s.message_ready) {
+        transaction message = session_.take_transaction();
+        decision verdict = co_await judge(message);
+        auto done = session_.complete(std::move(verdict));
+        server_->stats.messages.fetch_add(1, std::memory_order_relaxed);
+        if (!done.dropped.empty()) {
+          server_->stats.dropped_modifications.fetch_add(done.dropped.size(), std::memory_order_relaxed);
+          log::warning("modification_not_granted",
+                       {{"session", session_tag(id_)}, {"action", done.dropped.front()},
+                        {"count", done.dropped.size()}});
+        }
+        if (!co_await write(done.replies)) break;
+        bool draining;
+        {
+          std::lock_guard lock(server_->mutex);
+          draining = server_->draining;
+        }
+        if (draining) close();
+      }
+      if (s.close) {
+        close();
+        break;
+      }
+      decoder_.set_max_payload(session_.max_payload());
+    }
+  }
+  close();
+  server_->forget(id_);
+}
+
+bool connection::handle_frame(const frame& f, step& out) {
+  auto cmd = decode_command(f);
+  if (!cmd) {
+    server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    char code[8];
+    std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned char>(f.code));
+    log::warning("protocol_error",
+                 {{"session", session_tag(id_)}, {"command", code}, {"error", describe(cmd.error())}});
+    return false;
+  }
+  const char* what = name_of(cmd.value());
+  out = session_.on_command(std::move(cmd.value()));
+  if (out.error) {
+    server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    log::warning("protocol_error",
+                 {{"session", session_tag(id_)}, {"command", what}, {"error", describe(*out.error)}});
+    return false;
+  }
+  return true;
+}
+
+asio::awaitable<bool> connection::write(const std::vector<reply>& replies) {
+  std::string bytes;
+  for (const auto& r : replies) append_encoded(bytes, r);
+  set_deadline(server_->options.write_timeout, "write");
+  boost::system::error_code ec;
+  co_await asio::async_write(socket_, asio::buffer(bytes), asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    close();
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<decision> connection::judge(transaction& message) {
+  auto& srv = *server_;
+  auto handler = srv.handler.load();
+  if (!handler) co_return srv.fallback(fallback_reason::no_handler);
+  if (srv.pending_verdicts.fetch_add(1) >= srv.options.max_pending_verdicts) {
+    srv.pending_verdicts.fetch_sub(1);
+    co_return srv.fallback(fallback_reason::overload);
+  }
+  auto slot = std::make_shared<verdict_slot>(socket_.get_executor());
+  slot->timer.expires_after(srv.options.verdict_timeout);
+  // The MTA is waiting for us, not the other way round: no idle deadline meanwhile.
+  set_deadline(srv.options.verdict_timeout + srv.options.write_timeout, "verdict");
+  auto tag = session_tag(id_);
+  asio::post(srv.workers, [server = server_, slot, handler, tag, message = std::move(message)] {
+    std::optional<decision> verdict;
+    try {
+      verdict = handler->judge(message);
+    } catch (const std::exception& e) {
+      log::error("verdict_failed", {{"session", tag}, {"queue_id", message.queue_id()}, {"error", e.what()}});
+    }
+    server->pending_verdicts.fetch_sub(1);
+    asio::post(slot->timer.get_executor(), [slot, verdict = std::move(verdict)]() mutable {
+      if (verdict)
+        slot->result = std::move(verdict);
+      else
+        slot->failed = true;
+      slot->timer.cancel();
+    });
+  });
+  boost::system::error_code ec;
+  co_await slot->timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  if (slot->result) co_return std::move(*slot->result);
+  if (slot->failed) co_return srv.fallback(fallback_reason::error);
+  log::warning("verdict_timeout", {{"session", tag}});
+  co_return srv.fallback(fallback_reason::timeout);
+}
+
+}  // namespace mailtriage::milter

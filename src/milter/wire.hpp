@@ -1,0 +1,114 @@
+#pragma once
+// Private byte-level helpers shared by the command and reply codecs.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mailtriage/milter/codec.hpp"
+
+namespace mailtriage::milter::wire {
+
+inline std::uint32_t load_u32(const char* p) {
+  auto b = [p](int i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])); };
+  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+}
+
+inline void put_u32(std::string& out, std::uint32_t v) {
+  out += static_cast<char>((v >> 24) & 0xff);
+  out += static_cast<char>((v >> 16) & 0xff);
+  out += static_cast<char>((v >> 8) & 0xff);
+  out += static_cast<char>(v & 0xff);
+}
+
+inline void put_u16(std::string& out, std::uint16_t v) {
+  out += static_cast<char>((v >> 8) & 0xff);
+  out += static_cast<char>(v & 0xff);
+}
+
+inline void put_cstring(std::string& out, std::string_view s) {
+  out += s;
+  out += '\0';
+}
+
+// Starts a frame: reserves the length prefix, writes the code. finish_frame() fills
+// the length in once the payload is appended.
+inline std::size_t begin_frame(std::string& out, char code) {
+  std::size_t start = out.size();
+  out.append(4, '\0');
+  out += code;
+  return start;
+}
+
+inline void finish_frame(std::string& out, std::size_t start) {
+  auto length = static_cast<std::uint32_t>(out.size() - start - 4);
+  out[start] = static_cast<char>((length >> 24) & 0xff);
+  out[start + 1] = static_cast<char>((length >> 16) & 0xff);
+  out[start + 2] = static_cast<char>((length >> 8) & 0xff);
+  out[start + 3] = static_cast<char>(length & 0xff);
+}
+
+// Reads fields from one payload front to back; the first failure sticks.
+class reader {
+ public:
+  explicit reader(std::string_view payload) : rest_(payload) {}
+
+  std::uint32_t u32() {
+    if (!need(4)) return 0;
+    std::uint32_t v = load_u32(rest_.data());
+    rest_.remove_prefix(4);
+    return v;
+  }
+  std::uint16_t u16() {
+    if (!need(2)) return 0;
+    auto v = static_cast<std::uint16_t>((static_cast<unsigned char>(rest_[0]) << 8) |
+                                        static_cast<unsigned char>(rest_[1]));
+    rest_.remove_prefix(2);
+    return v;
+  }
+  char byte() {
+    if (!need(1)) return 0;
+    char c = rest_[0];
+    rest_.remove_prefix(1);
+    return c;
+  }
+  std::string cstring() {
+    if (failed()) return {};
+    auto nul = rest_.find('\0');
+    if (nul == std::string_view::npos) {
+      error_ = codec_error::missing_nul;
+      return {};
+    }
+    std::string s(rest_.substr(0, nul));
+    rest_.remove_prefix(nul + 1);
+    return s;
+  }
+  std::string remainder() {
+    std::string s(rest_);
+    rest_ = {};
+    return s;
+  }
+  // Call after the last field: unread bytes are an error.
+  void expect_end() {
+    if (!failed() && !rest_.empty()) error_ = codec_error::leftover_data;
+  }
+  void fail(codec_error e) {
+    if (!failed()) error_ = e;
+  }
+  [[nodiscard]] bool at_end() const { return rest_.empty(); }
+  [[nodiscard]] bool failed() const { return error_.has_value(); }
+  [[nodiscard]] codec_error error() const { return *error_; }
+
+ private:
+  bool need(std::size_t n) {
+    if (failed()) return false;
+    if (rest_.size() < n) {
+      error_ = codec_error::packet_too_short;
+      return false;
+    }
+    return true;
+  }
+  std::string_view rest_;
+  std::optional<codec_error> error_;
+};
+
+}  // namespace mailtriage::milter::wire
