@@ -29,7 +29,7 @@ bool checked_multiply(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
 
 yaml_section::yaml_section(YAML::Node node, std::string path, const std::string& source)
     : node_(std::move(node)), path_(std::move(path)), source_(source) {
-  if (node_ && !node_.IsNull() && !node_.IsMap()) fail("", "expected a mapping of keys to values");
+  if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) fail("", "expected a mapping of keys to values");
 }
 
 std::string yaml_section::where(const YAML::Node& n) const {
@@ -39,34 +39,40 @@ std::string yaml_section::where(const YAML::Node& n) const {
 }
 
 void yaml_section::fail(const std::string& key, const std::string& what) const {
-  YAML::Node at = node_;
-  if (!key.empty() && node_ && node_.IsMap() && node_[key]) at = node_[key];
+  const YAML::Node& self = node_;
+  YAML::Node at = self;
+  if (!key.empty() && has(key)) at = self[key];
   std::string name = path_.empty() ? key : (key.empty() ? path_ : path_ + "." + key);
   throw config_error(where(at) + ": " + (name.empty() ? "" : "'" + name + "': ") + what);
 }
 
-bool yaml_section::has(const std::string& key) const { return node_ && node_.IsMap() && node_[key]; }
+bool yaml_section::has(const std::string& key) const {
+  const YAML::Node& self = node_;  // const lookup: never inserts the key
+  return self.IsDefined() && self.IsMap() && self[key].IsDefined();
+}
 
-YAML::Node yaml_section::value_of(const std::string& key) {
+std::optional<YAML::Node> yaml_section::value_of(const std::string& key) {
   used_.insert(key);
-  if (!has(key)) return YAML::Node();
-  YAML::Node v = node_[key];
+  if (!has(key)) return std::nullopt;
+  const YAML::Node& self = node_;
+  YAML::Node v = self[key];
+  if (v.IsNull()) return std::nullopt;  // "key:" with no value means the default
   if (!v.IsScalar()) fail(key, "expected a single value");
   return v;
 }
 
 std::string yaml_section::text(const std::string& key, const std::string& fallback) {
-  YAML::Node v = value_of(key);
-  return v ? v.Scalar() : fallback;
+  auto v = value_of(key);
+  return v ? v->Scalar() : fallback;
 }
 
 std::uint64_t yaml_section::integer(const std::string& key, std::uint64_t fallback, std::uint64_t min,
                                     std::uint64_t max) {
-  YAML::Node v = value_of(key);
+  auto v = value_of(key);
   if (!v) return fallback;
   std::uint64_t n = 0;
   std::string unit;
-  if (!split_number(v.Scalar(), n, unit) || !unit.empty()) fail(key, "expected a whole number");
+  if (!split_number(v->Scalar(), n, unit) || !unit.empty()) fail(key, "expected a whole number");
   if (n < min || n > max)
     fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   return n;
@@ -74,17 +80,17 @@ std::uint64_t yaml_section::integer(const std::string& key, std::uint64_t fallba
 
 std::chrono::milliseconds yaml_section::duration(const std::string& key, std::chrono::milliseconds fallback,
                                                  std::chrono::milliseconds min, std::chrono::milliseconds max) {
-  YAML::Node v = value_of(key);
+  auto v = value_of(key);
   if (!v) return fallback;
   std::uint64_t n = 0;
   std::string unit;
-  if (!split_number(v.Scalar(), n, unit)) fail(key, "expected a duration such as 500ms, 30s, 5m or 1h");
+  if (!split_number(v->Scalar(), n, unit)) fail(key, "expected a duration such as 500ms, 30s, 5m or 1h");
   std::uint64_t scale = 0;
   if (unit == "ms") scale = 1;
   else if (unit == "s") scale = 1000;
   else if (unit == "m") scale = 60'000;
   else if (unit == "h") scale = 3'600'000;
-  else fail(key, "expected a duration with a unit (ms, s, m, h), got '" + v.Scalar() + "'");
+  else fail(key, "expected a duration with a unit (ms, s, m, h), got '" + v->Scalar() + "'");
   std::uint64_t ms = 0;
   if (!checked_multiply(n, scale, ms)) fail(key, "duration too large");
   std::chrono::milliseconds d(static_cast<std::int64_t>(ms));
@@ -95,17 +101,17 @@ std::chrono::milliseconds yaml_section::duration(const std::string& key, std::ch
 
 std::uint64_t yaml_section::bytes(const std::string& key, std::uint64_t fallback, std::uint64_t min,
                                   std::uint64_t max) {
-  YAML::Node v = value_of(key);
+  auto v = value_of(key);
   if (!v) return fallback;
   std::uint64_t n = 0;
   std::string unit;
-  if (!split_number(v.Scalar(), n, unit)) fail(key, "expected a size such as 65535B, 64KiB or 1MiB");
+  if (!split_number(v->Scalar(), n, unit)) fail(key, "expected a size such as 65535B, 64KiB or 1MiB");
   std::uint64_t scale = 0;
   if (unit == "B" || unit.empty()) scale = 1;
   else if (unit == "KiB") scale = 1ull << 10;
   else if (unit == "MiB") scale = 1ull << 20;
   else if (unit == "GiB") scale = 1ull << 30;
-  else fail(key, "expected a size unit B, KiB, MiB or GiB, got '" + v.Scalar() + "'");
+  else fail(key, "expected a size unit B, KiB, MiB or GiB, got '" + v->Scalar() + "'");
   std::uint64_t total = 0;
   if (!checked_multiply(n, scale, total)) fail(key, "size too large");
   if (total < min || total > max)
@@ -115,12 +121,14 @@ std::uint64_t yaml_section::bytes(const std::string& key, std::uint64_t fallback
 
 yaml_section yaml_section::section(const std::string& key) {
   used_.insert(key);
-  if (!has(key)) return yaml_section(YAML::Node(), path_.empty() ? key : path_ + "." + key, source_);
-  return yaml_section(node_[key], path_.empty() ? key : path_ + "." + key, source_);
+  std::string path = path_.empty() ? key : path_ + "." + key;
+  if (!has(key)) return yaml_section(YAML::Node(YAML::NodeType::Undefined), std::move(path), source_);
+  const YAML::Node& self = node_;
+  return yaml_section(self[key], std::move(path), source_);
 }
 
 void yaml_section::finish() const {
-  if (!node_ || !node_.IsMap()) return;
+  if (!node_.IsDefined() || !node_.IsMap()) return;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     if (!used_.contains(key)) {

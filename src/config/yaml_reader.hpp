@@ -4,6 +4,7 @@
 // carry "file:line:column: key: what is wrong".
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -31,7 +32,7 @@ class yaml_section {
   [[noreturn]] void fail(const std::string& key, const std::string& what) const;
 
  private:
-  YAML::Node value_of(const std::string& key);
+  std::optional<YAML::Node> value_of(const std::string& key);
   std::string where(const YAML::Node& n) const;
 
   YAML::Node node_;

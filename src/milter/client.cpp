@@ -211,7 +211,10 @@ asio::awaitable<message_result> client::send(const envelope& env, std::string_vi
   message_result result;
   // GCC 12 destroys temporaries inside a co_await expression twice, so every frame and
   // command below is a named local before it is awaited on.
-  if (!(p & SMFIP_NOCONNECT)) {
+  // Connect and HELO belong to the SMTP session: once per connection, as Postfix does.
+  const bool first_message = !smtp_session_started_;
+  smtp_session_started_ = true;
+  if (first_message && !(p & SMFIP_NOCONNECT)) {
     auto list = env.connect_macros;
     list.emplace_back(std::string("j"), "mx.example.test");
     list.emplace_back(std::string("{daemon_name}"), "mailtriage-client");
@@ -223,7 +226,7 @@ asio::awaitable<message_result> client::send(const envelope& env, std::string_vi
     auto r = co_await exchange(c, SMFIP_NR_CONN);
     if (take_final(r, result, std::string_view("connect"))) co_return result;
   }
-  if (!(p & SMFIP_NOHELO)) {
+  if (first_message && !(p & SMFIP_NOHELO)) {
     const command c = helo_command(env.helo);
     auto r = co_await exchange(c, SMFIP_NR_HELO);
     if (take_final(r, result, std::string_view("helo"))) co_return result;

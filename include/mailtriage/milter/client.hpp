@@ -83,6 +83,7 @@ class client {
   client_options options_;
   option_negotiation agreed_;
   frame_decoder decoder_;
+  bool smtp_session_started_ = false;
 };
 
 // The header fields and CRLF body of a raw message, split as an MTA would send them.

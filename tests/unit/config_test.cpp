@@ -1,0 +1,70 @@
+#include "mailtriage/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailtriage::config {
+namespace {
+
+std::string error_of(const std::string& yaml) {
+  try {
+    (void)load_text(yaml, "test.yaml");
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Config, BuiltInConfigurationLoadsWithItsDocumentedDefaults) {
+  auto cfg = load_text(builtin_yaml(), "<built-in>");
+  EXPECT_EQ(cfg.milter.listen.to_string(), "inet:8895@127.0.0.1");
+  EXPECT_EQ(cfg.milter.socket_mode, 0660u);
+  EXPECT_EQ(cfg.milter.scan_bytes, 1u << 20);
+  EXPECT_EQ(cfg.milter.max_macro_bytes, 64u << 10);
+  EXPECT_EQ(cfg.milter.verdict_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(cfg.milter.on_failure, failure_action::accept);
+  EXPECT_EQ(cfg.log_level, log::level::info);
+}
+
+TEST(Config, EmptyFileMeansDefaults) {
+  auto cfg = load_text("", "empty.yaml");
+  EXPECT_EQ(cfg.milter.max_connections, 1000u);
+}
+
+TEST(Config, UnitsAreParsed) {
+  auto cfg = load_text("milter:\n  timeouts:\n    verdict: 250ms\n    idle: 10m\n  limits:\n    scan_bytes: 2MiB\n",
+                       "t.yaml");
+  EXPECT_EQ(cfg.milter.verdict_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(cfg.milter.idle_timeout, std::chrono::minutes(10));
+  EXPECT_EQ(cfg.milter.scan_bytes, 2u << 20);
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndKey) {
+  EXPECT_EQ(error_of("milter:\n  listen: inet:25@127.0.0.1\n  max_conections: 5\n"),
+            "test.yaml:3:3: unknown key 'milter.max_conections'");
+  EXPECT_EQ(error_of("loging:\n  level: info\n"), "test.yaml:1:1: unknown key 'loging'");
+}
+
+TEST(Config, BadValuesSayWhatIsWrong) {
+  EXPECT_NE(error_of("milter:\n  timeouts:\n    idle: 30\n").find("test.yaml:3:11: 'milter.timeouts.idle'"),
+            std::string::npos);
+  EXPECT_NE(error_of("milter:\n  listen: tcp:25\n").find("'milter.listen': invalid socket"), std::string::npos);
+  EXPECT_NE(error_of("milter:\n  on_failure: maybe\n").find("expected accept, tempfail or reject"),
+            std::string::npos);
+  EXPECT_NE(error_of("milter:\n  max_connections: 0\n").find("between 1 and"), std::string::npos);
+  EXPECT_NE(error_of("milter:\n  socket_mode: \"0999\"\n").find("octal"), std::string::npos);
+  EXPECT_NE(error_of("milter:\n  limits:\n    scan_bytes: 1TB\n").find("size unit"), std::string::npos);
+  EXPECT_NE(error_of("logging:\n  level: loud\n").find("unknown log level"), std::string::npos);
+  EXPECT_NE(error_of("milter: [1, 2]\n").find("expected a mapping"), std::string::npos);
+  EXPECT_NE(error_of("milter:\n  listen: [a]\n").find("expected a single value"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorsCarryAPosition) {
+  EXPECT_EQ(error_of("milter:\n  listen: \"unterminated\n").substr(0, 10), "test.yaml:");
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  EXPECT_THROW((void)load_file("/nonexistent/mailtriage.yaml"), config_error);
+}
+
+}  // namespace
+}  // namespace mailtriage::config
