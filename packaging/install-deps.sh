@@ -12,6 +12,7 @@ packages=(
   postfix                               # smtpd, smtp-source, smtp-sink for end-to-end tests
   miltertest                            # an independent milter protocol client
   procps psmisc                         # ps/pkill used by the test scripts
+  man-db groff-base                     # man -l checks of the man pages
 )
 
 missing=()

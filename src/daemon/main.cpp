@@ -19,6 +19,7 @@
 #include "mailtriage/milter/server.hpp"
 #include "mailtriage/util/log.hpp"
 #include "pass_through_handler.hpp"
+#include "systemd_notify.hpp"
 
 namespace asio = boost::asio;
 using namespace mailtriage;
@@ -111,6 +112,7 @@ int serve(const config::daemon_config& cfg) {
                           {"config", cfg.source},
                           {"workers", to_server_options(cfg).worker_threads},
                           {"version", MAILTRIAGE_VERSION}});
+  daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   asio::signal_set hup(io, SIGHUP);
@@ -120,6 +122,7 @@ int serve(const config::daemon_config& cfg) {
     log::info("draining", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"},
                            {"active_connections", srv.stats().connections_active.load()}});
     hup.cancel();
+    daemon::notify_stopping("draining");
     srv.drain([&] {
       drain_deadline.cancel();
       io.stop();
