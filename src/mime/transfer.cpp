@@ -231,7 +231,14 @@ bool find_uuencoded(std::string_view text, std::size_t from, std::size_t cap, uu
         }
         if (out.data.capped) break;
       }
-      if (out.data.capped) break;
+      if (out.data.capped) {  // skip the rest of the block without decoding it
+        while (pos < text.size() && !ended) {
+          line_view rest = line_at(text, pos);
+          pos = rest.next;
+          ended = rest.text == "end";
+        }
+        break;
+      }
     }
     if (!ended) out.data.bad = true;
     out.end = pos;
