@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   }
   std::sort(files.begin(), files.end());
   std::size_t html_bytes = 0, bytes = 0, defective = 0, attachments = 0, links = 0;
+  std::vector<std::size_t> per_defect(mailtriage::mime::defect_count, 0);
   std::vector<std::pair<double, std::string>> times;
   times.reserve(files.size());
   mailtriage::mime::limits lim;
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
     times.emplace_back(thread_cpu_now() - t0, name);
     bytes += data.size();
     defective += m.defects.empty() ? 0 : 1;
+    for (int d = 0; d < mailtriage::mime::defect_count; ++d)
+      if (m.defects.has(static_cast<mailtriage::mime::defect>(d))) ++per_defect[static_cast<std::size_t>(d)];
     attachments += m.attachments.size();
     links += m.links.size() + m.urls.size();
     for (const auto& p : m.parts)
@@ -76,7 +79,12 @@ int main(int argc, char** argv) {
               links, static_cast<double>(html_bytes) / (1024.0 * 1024.0));
   std::partial_sort(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(5, times.size())),
                     times.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::printf("slowest:\n");
+  std::printf("defects:");
+  for (int d = 0; d < mailtriage::mime::defect_count; ++d)
+    if (per_defect[static_cast<std::size_t>(d)] != 0)
+      std::printf(" %s=%zu", std::string(mailtriage::mime::to_string(static_cast<mailtriage::mime::defect>(d))).c_str(),
+                  per_defect[static_cast<std::size_t>(d)]);
+  std::printf("\nslowest:\n");
   for (std::size_t i = 0; i < std::min<std::size_t>(5, times.size()); ++i)
     std::printf("  %8.3f ms  %s\n", times[i].first * 1e3, times[i].second.c_str());
   return 0;
