@@ -32,7 +32,7 @@ TEST_F(MimeCharsets, UnknownCharsetFlaggedAndFallsBack) {
 }
 
 TEST(MimeCharset, InvalidSequencesReplaced) {
-  // 0x82 alone is invalid in Shift_JIS's lead-byte position? No: use a truncated EUC-KR pair.
+  // A lead byte with no trail byte at the end of an EUC-KR text.
   message m = parse("Content-Type: text/plain; charset=euc-kr\n\nab\xB0\n");
   EXPECT_TRUE(contains(m.plain_text(), "ab\xEF\xBF\xBD"));
   EXPECT_TRUE(m.defects.has(defect::bad_charset));
