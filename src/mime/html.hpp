@@ -1,6 +1,6 @@
 #pragma once
-// HTML to visible text, links and counts, with gumbo-parser (private). Thread-safe: each
-// call owns its gumbo output.
+// HTML to visible text, links and counts, with libxml2's SAX HTML parser (private).
+// Thread-safe: each call owns its parser context.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -17,8 +17,8 @@ struct html_extract {
   bool links_capped = false;  // more than max_links anchors
 };
 
-// Parses `html` (UTF-8) and walks the tree iteratively (no recursion, so deep nesting
-// cannot exhaust the stack). Text under script/style/head/template and under hidden
+// Parses `html` (UTF-8) as a stream of events (no tree, no recursion of ours, state
+// tracked to a fixed depth, so deep nesting costs neither stack nor quadratic time). Text under script/style/head/template and under hidden
 // elements is left out of `text`.
 [[nodiscard]] html_extract extract_html(std::string_view html, std::size_t max_links);
 
