@@ -1,0 +1,58 @@
+#pragma once
+// A model bundle: a directory holding the booster (model.ubj) and manifest.json, which
+// names the labels, the feature schema fingerprint, the thresholds chosen on
+// validation data, what the model was trained on and how it scored, and the SHA-256
+// of every file. Loading verifies every hash and refuses a model built for another
+// feature schema, with a message that says which check failed.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mailtriage/model/booster.hpp"
+
+namespace mailtriage::model {
+
+struct class_threshold {
+  double target_fpr = 0.001;  // on the negative label, measured on validation data
+  float threshold = 0.5f;     // probability at or above which the class is flagged
+};
+
+struct manifest {
+  std::string format = "mailtriage-model/1";
+  std::vector<std::string> labels;       // index = class id
+  std::string negative_label;            // the legitimate class ("ham"); empty if none
+  std::string schema_fingerprint;        // of the feature extractor it was trained with
+  std::string schema_version;
+  std::vector<std::string> dropped_groups;  // feature groups withheld from training
+  std::size_t columns = 0;
+  std::map<std::string, class_threshold> thresholds;  // per non-negative label
+  std::map<std::string, std::string> files;           // file name -> sha256
+  std::string created_by;
+  std::string description;  // what it was trained on, what it is not good for
+  // Pre-encoded JSON objects kept verbatim: hyper-parameters, training-data summary,
+  // validation metrics.
+  std::string params_json = "{}";
+  std::string training_data_json = "{}";
+  std::string metrics_json = "{}";
+
+  [[nodiscard]] std::string to_json() const;
+  // Throws model_error naming what is missing or malformed.
+  [[nodiscard]] static manifest from_json(const std::string& text, const std::string& source);
+  [[nodiscard]] int label_index(const std::string& label) const;  // -1 if absent
+};
+
+struct loaded_model {
+  booster model;
+  manifest info;
+  std::filesystem::path directory;
+  std::string id;  // short identity for logs and metrics: first 12 hex of the booster hash
+};
+
+// Writes model.ubj and manifest.json into `dir` (created if needed), filling files{}.
+void write_bundle(const std::filesystem::path& dir, const booster& b, manifest m);
+
+// Loads and verifies a bundle. `expected_fingerprint` is the running extractor's.
+[[nodiscard]] loaded_model load_bundle(const std::filesystem::path& dir, const std::string& expected_fingerprint);
+
+}  // namespace mailtriage::model

@@ -1,0 +1,55 @@
+#pragma once
+// Trains a gradient-boosted tree model with XGBoost (hist trees), early-stopped on a
+// validation set, with class weights against imbalance. Deterministic: the same rows,
+// labels and parameters give the same model bytes.
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mailtriage/model/booster.hpp"
+#include "mailtriage/model/sparse_rows.hpp"
+
+namespace mailtriage::model {
+
+struct train_params {
+  int max_rounds = 400;
+  int early_stopping_rounds = 30;
+  int max_depth = 6;
+  double eta = 0.1;
+  double subsample = 0.8;
+  double colsample_bytree = 0.5;
+  double min_child_weight = 1.0;
+  double lambda = 1.0;
+  int max_bin = 256;
+  int threads = 2;  // fixed, so training is reproducible across machines with more cores
+  unsigned seed = 1;
+  bool balance_classes = true;  // weight rows by n / (k * n_class)
+};
+
+struct training_data {
+  sparse_rows rows;
+  std::vector<int> labels;  // 0 .. classes-1
+};
+
+struct round_score {
+  int round = 0;
+  double train_loss = 0;
+  double valid_loss = 0;
+};
+
+struct training_result {
+  booster model;
+  int best_round = 0;  // rounds kept (1-based count)
+  double best_valid_loss = 0;
+  std::vector<round_score> history;
+};
+
+// Called after every round with (round, rounds so far, validation loss).
+using progress_fn = std::function<void(const round_score&)>;
+
+// Throws model_error when XGBoost refuses the data or parameters.
+[[nodiscard]] training_result train(const training_data& train_set, const training_data& valid_set,
+                                    std::size_t classes, const train_params& params, const progress_fn& progress);
+
+}  // namespace mailtriage::model

@@ -1,0 +1,129 @@
+#include "mailtriage/model/trainer.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include "xgb_call.hpp"
+
+namespace mailtriage::model {
+
+using detail::xgb_check;
+
+namespace {
+
+class owned_booster {
+ public:
+  owned_booster(DMatrixHandle* cache, bst_ulong n) { xgb_check(XGBoosterCreate(cache, n, &h_), "creating a booster"); }
+  ~owned_booster() {
+    if (h_) XGBoosterFree(h_);
+  }
+  owned_booster(const owned_booster&) = delete;
+  owned_booster& operator=(const owned_booster&) = delete;
+  BoosterHandle get() const { return h_; }
+  BoosterHandle release() { return std::exchange(h_, nullptr); }
+
+ private:
+  BoosterHandle h_ = nullptr;
+};
+
+std::vector<float> class_weights(const std::vector<int>& labels, std::size_t classes, bool balance) {
+  std::vector<float> w(labels.size(), 1.0f);
+  if (!balance || labels.empty()) return w;
+  std::vector<std::size_t> count(classes, 0);
+  for (int l : labels) ++count[static_cast<std::size_t>(l)];
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    auto c = count[static_cast<std::size_t>(labels[i])];
+    w[i] = static_cast<float>(static_cast<double>(labels.size()) / (static_cast<double>(classes) * static_cast<double>(c)));
+  }
+  return w;
+}
+
+detail::dmatrix make_matrix(const training_data& d, std::size_t classes, bool balance) {
+  detail::dmatrix m(d.rows.indptr.data(), d.rows.rows(), d.rows.indices.data(), d.rows.values.data(),
+                    d.rows.indices.size(), d.rows.columns);
+  std::vector<float> labels(d.labels.begin(), d.labels.end());
+  xgb_check(XGDMatrixSetFloatInfo(m.get(), "label", labels.data(), labels.size()), "setting labels");
+  auto w = class_weights(d.labels, classes, balance);
+  xgb_check(XGDMatrixSetFloatInfo(m.get(), "weight", w.data(), w.size()), "setting weights");
+  return m;
+}
+
+// "[12]\ttrain-mlogloss:0.1234\tvalid-mlogloss:0.2345" -> the value after `name-`.
+double metric_value(const std::string& line, const std::string& name) {
+  auto at = line.find(name + "-");
+  if (at == std::string::npos) return 0;
+  auto colon = line.find(':', at);
+  if (colon == std::string::npos) return 0;
+  return std::strtod(line.c_str() + colon + 1, nullptr);
+}
+
+void set(BoosterHandle h, const char* name, const std::string& value) {
+  xgb_check(XGBoosterSetParam(h, name, value.c_str()), name);
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+training_result train(const training_data& train_set, const training_data& valid_set, std::size_t classes,
+                      const train_params& p, const progress_fn& progress) {
+  if (classes < 2) throw model_error("training needs at least two labels");
+  if (train_set.rows.rows() == 0 || valid_set.rows.rows() == 0)
+    throw model_error("training needs rows in both the training and the validation set");
+  // Validation rows are weighted too, so early stopping optimises the balanced loss.
+  auto dtrain = make_matrix(train_set, classes, p.balance_classes);
+  auto dvalid = make_matrix(valid_set, classes, p.balance_classes);
+  DMatrixHandle cache[2] = {dtrain.get(), dvalid.get()};
+  owned_booster b(cache, 2);
+  const bool binary = classes == 2;
+  const std::string loss = binary ? "logloss" : "mlogloss";
+  set(b.get(), "objective", binary ? "binary:logistic" : "multi:softprob");
+  if (!binary) set(b.get(), "num_class", std::to_string(classes));
+  set(b.get(), "eval_metric", loss);
+  set(b.get(), "tree_method", "hist");
+  set(b.get(), "max_depth", std::to_string(p.max_depth));
+  set(b.get(), "eta", num(p.eta));
+  set(b.get(), "subsample", num(p.subsample));
+  set(b.get(), "colsample_bytree", num(p.colsample_bytree));
+  set(b.get(), "min_child_weight", num(p.min_child_weight));
+  set(b.get(), "lambda", num(p.lambda));
+  set(b.get(), "max_bin", std::to_string(p.max_bin));
+  set(b.get(), "nthread", std::to_string(p.threads));
+  set(b.get(), "seed", std::to_string(p.seed));
+  set(b.get(), "verbosity", "0");
+
+  std::vector<round_score> history;
+  double best = 1e300;
+  int best_round = 0;
+  const char* names[2] = {"train", "valid"};
+  for (int round = 0; round < p.max_rounds; ++round) {
+    xgb_check(XGBoosterUpdateOneIter(b.get(), round, dtrain.get()), "training a round");
+    const char* line = nullptr;
+    xgb_check(XGBoosterEvalOneIter(b.get(), round, cache, names, 2, &line), "evaluating a round");
+    round_score s{round + 1, metric_value(line, "train"), metric_value(line, "valid")};
+    history.push_back(s);
+    if (progress) progress(s);
+    if (s.valid_loss < best - 1e-7) {
+      best = s.valid_loss;
+      best_round = round + 1;
+    } else if (round + 1 - best_round >= p.early_stopping_rounds) {
+      break;
+    }
+  }
+  // Keep the rounds up to the best validation loss.
+  BoosterHandle sliced = nullptr;
+  xgb_check(XGBoosterSlice(b.get(), 0, best_round, 1, &sliced), "keeping the best rounds");
+  // A slice shares configuration; round-trip through bytes so the result is a plain,
+  // independent model exactly as it will be loaded from disk.
+  booster tmp(sliced, train_set.rows.columns);
+  std::string bytes = tmp.save();
+  return training_result{booster::from_bytes(bytes, train_set.rows.columns), best_round, best, std::move(history)};
+}
+
+}  // namespace mailtriage::model

@@ -1,0 +1,228 @@
+// Training, saving, loading and scoring through XGBoost's C API on generated data.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "mailtriage/model/bundle.hpp"
+#include "mailtriage/model/metrics.hpp"
+#include "mailtriage/model/trainer.hpp"
+
+namespace mailtriage::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Rows whose class is told by columns 0..classes-1 (noisy), plus sparse noise columns.
+training_data generate(std::size_t n, std::size_t classes, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.6f);
+  std::uniform_int_distribution<std::uint32_t> noise_col(10, 199);
+  training_data d;
+  d.rows.columns = 200;
+  for (std::size_t i = 0; i < n; ++i) {
+    int label = static_cast<int>(i % classes);
+    std::vector<std::uint32_t> cols;
+    std::vector<float> vals;
+    for (std::uint32_t c = 0; c < classes; ++c) {
+      cols.push_back(c);
+      vals.push_back((static_cast<int>(c) == label ? 1.5f : 0.0f) + noise(rng));
+    }
+    std::uint32_t extra = noise_col(rng);
+    cols.push_back(extra);
+    vals.push_back(1.0f);
+    d.rows.add_row(cols, vals);
+    d.labels.push_back(label);
+  }
+  return d;
+}
+
+train_params quick() {
+  train_params p;
+  p.max_rounds = 40;
+  p.early_stopping_rounds = 10;
+  return p;
+}
+
+fs::path temp_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("mt-model-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+manifest make_manifest(std::vector<std::string> labels) {
+  manifest m;
+  m.labels = std::move(labels);
+  m.negative_label = m.labels[0];
+  m.schema_fingerprint = std::string(64, 'a');
+  m.schema_version = "test";
+  return m;
+}
+
+TEST(Model, BinaryModelLearnsAndRoundTrips) {
+  auto train_set = generate(600, 2, 1);
+  auto valid_set = generate(200, 2, 2);
+  auto r = train(train_set, valid_set, 2, quick(), nullptr);
+  EXPECT_GT(r.best_round, 0);
+  EXPECT_EQ(r.model.classes(), 2u);
+  auto probs = r.model.predict(valid_set.rows);
+  std::vector<float> spam;
+  std::vector<char> truth;
+  for (std::size_t i = 0; i < valid_set.labels.size(); ++i) {
+    spam.push_back(probs[i * 2 + 1]);
+    truth.push_back(valid_set.labels[i] == 1);
+  }
+  std::vector<bool> pos(truth.begin(), truth.end());
+  std::vector<bool> as_bool(pos.begin(), pos.end());
+  std::unique_ptr<bool[]> flags(new bool[pos.size()]);
+  for (std::size_t i = 0; i < pos.size(); ++i) flags[i] = pos[i];
+  EXPECT_GT(roc_auc(spam, std::span<const bool>(flags.get(), pos.size())), 0.9);
+
+  auto dir = temp_dir("binary");
+  write_bundle(dir, r.model, make_manifest({"ham", "spam"}));
+  auto loaded = load_bundle(dir, std::string(64, 'a'));
+  EXPECT_EQ(loaded.model.predict(valid_set.rows), probs) << "reloaded model predicts identically";
+  EXPECT_EQ(loaded.info.labels, (std::vector<std::string>{"ham", "spam"}));
+  EXPECT_EQ(loaded.id.size(), 12u);
+  fs::remove_all(dir);
+}
+
+TEST(Model, MulticlassSingleRowMatchesBatch) {
+  auto train_set = generate(900, 3, 3);
+  auto valid_set = generate(150, 3, 4);
+  auto r = train(train_set, valid_set, 3, quick(), nullptr);
+  EXPECT_EQ(r.model.classes(), 3u);
+  auto batch = r.model.predict(valid_set.rows);
+  for (std::size_t row = 0; row < 5; ++row) {
+    auto b = valid_set.rows.indptr[row], e = valid_set.rows.indptr[row + 1];
+    std::span<const std::uint32_t> cols(valid_set.rows.indices.data() + b, e - b);
+    std::span<const float> vals(valid_set.rows.values.data() + b, e - b);
+    auto one = r.model.predict(cols, vals);
+    ASSERT_EQ(one.size(), 3u);
+    for (std::size_t c = 0; c < 3; ++c) EXPECT_FLOAT_EQ(one[c], batch[row * 3 + c]);
+    float sum = one[0] + one[1] + one[2];
+    EXPECT_NEAR(sum, 1.0f, 1e-5);
+    // Contributions: a block per class of columns+1; they sum to the class margin.
+    auto contrib = r.model.contributions(cols, vals, false);
+    EXPECT_EQ(contrib.size(), 3u * 201u);
+    auto approx = r.model.contributions(cols, vals, true);
+    EXPECT_EQ(approx.size(), 3u * 201u);
+  }
+}
+
+TEST(Model, TrainingIsDeterministic) {
+  auto train_set = generate(400, 3, 5);
+  auto valid_set = generate(120, 3, 6);
+  auto a = train(train_set, valid_set, 3, quick(), nullptr).model.save();
+  auto b = train(train_set, valid_set, 3, quick(), nullptr).model.save();
+  EXPECT_EQ(a, b);
+}
+
+TEST(Model, EarlyStoppingKeepsTheBestRounds) {
+  auto train_set = generate(400, 2, 7);
+  auto valid_set = generate(120, 2, 8);
+  train_params p = quick();
+  p.max_rounds = 300;
+  p.early_stopping_rounds = 5;
+  int rounds_seen = 0;
+  auto r = train(train_set, valid_set, 2, p, [&](const round_score&) { ++rounds_seen; });
+  EXPECT_LT(rounds_seen, 300);
+  EXPECT_EQ(r.model.rounds(), r.best_round);
+  EXPECT_EQ(rounds_seen, r.best_round + 5);
+}
+
+TEST(Bundle, RefusesAnotherFeatureSchema) {
+  auto r = train(generate(200, 2, 9), generate(60, 2, 10), 2, quick(), nullptr);
+  auto dir = temp_dir("schema");
+  write_bundle(dir, r.model, make_manifest({"ham", "spam"}));
+  try {
+    (void)load_bundle(dir, std::string(64, 'b'));
+    FAIL() << "a model for another schema was loaded";
+  } catch (const model_error& e) {
+    EXPECT_NE(std::string(e.what()).find("retrain"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Bundle, RefusesACorruptedBooster) {
+  auto r = train(generate(200, 2, 11), generate(60, 2, 12), 2, quick(), nullptr);
+  auto dir = temp_dir("corrupt");
+  write_bundle(dir, r.model, make_manifest({"ham", "spam"}));
+  {
+    std::fstream f(dir / "model.ubj", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x7f');
+  }
+  try {
+    (void)load_bundle(dir, std::string(64, 'a'));
+    FAIL() << "a corrupted model was loaded";
+  } catch (const model_error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not match"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Bundle, RefusesGarbageEvenWithAMatchingHash) {
+  auto dir = temp_dir("garbage");
+  fs::create_directories(dir);
+  std::string junk = "not a model";
+  { std::ofstream(dir / "model.ubj") << junk; }
+  manifest m = make_manifest({"ham", "spam"});
+  m.files["model.ubj"] = "8ac6d8a3a1a4e3f9b8a7d2f1e0c9b8a7d6e5f4c3b2a1908f7e6d5c4b3a291807";  // wrong on purpose
+  { std::ofstream(dir / "manifest.json") << m.to_json(); }
+  EXPECT_THROW((void)load_bundle(dir, std::string(64, 'a')), model_error);
+  fs::remove_all(dir);
+}
+
+TEST(Bundle, ManifestRoundTrips) {
+  manifest m = make_manifest({"ham", "phishing", "spam"});
+  m.thresholds["spam"] = class_threshold{0.001, 0.87f};
+  m.dropped_groups = {"auth"};
+  m.params_json = R"({"max_depth":6,"eta":0.1})";
+  m.training_data_json = R"({"counts":{"ham":10,"spam":5},"sources":["x"]})";
+  m.files["model.ubj"] = std::string(64, 'c');
+  m.columns = 300;
+  auto back = manifest::from_json(m.to_json(), "m.json");
+  EXPECT_EQ(back.labels, m.labels);
+  EXPECT_FLOAT_EQ(back.thresholds["spam"].threshold, 0.87f);
+  EXPECT_EQ(back.dropped_groups, m.dropped_groups);
+  EXPECT_EQ(back.params_json, m.params_json);
+  EXPECT_EQ(back.training_data_json, m.training_data_json);
+  EXPECT_EQ(back.columns, 300u);
+  EXPECT_THROW((void)manifest::from_json("{\"format\": \"other/2\"}", "x.json"), model_error);
+  EXPECT_THROW((void)manifest::from_json("{", "x.json"), model_error);
+}
+
+bool flags_storage[8];
+
+std::span<const bool> as_flags(std::initializer_list<bool> v) {
+  std::size_t i = 0;
+  for (bool b : v) flags_storage[i++] = b;
+  return std::span<const bool>(flags_storage, v.size());
+}
+
+TEST(Metrics, AucCountsTiesHalf) {
+  std::vector<float> s = {0.1f, 0.4f, 0.35f, 0.8f};
+  EXPECT_DOUBLE_EQ(roc_auc(s, as_flags({false, false, true, true})), 0.75);
+  std::vector<float> tied = {0.5f, 0.5f};
+  EXPECT_DOUBLE_EQ(roc_auc(tied, as_flags({false, true})), 0.5);
+}
+
+TEST(Metrics, ThresholdHonoursTheFalsePositiveBudget) {
+  std::vector<float> s = {0.1f, 0.2f, 0.3f, 0.9f, 0.6f, 0.95f, 0.7f, 0.5f};
+  auto pos = as_flags({false, false, false, false, true, true, true, true});
+  float t0 = threshold_at_fpr(s, pos, 0.0);
+  EXPECT_GT(t0, 0.9f);
+  EXPECT_DOUBLE_EQ(false_positive_rate(s, pos, t0), 0.0);
+  EXPECT_DOUBLE_EQ(recall_at_fpr(s, pos, 0.0), 0.25);
+  EXPECT_DOUBLE_EQ(recall_at_fpr(s, pos, 0.25), 1.0);
+}
+
+TEST(Metrics, CalibrationError) {
+  std::vector<float> p = {0.9f, 0.9f, 0.9f, 0.9f};
+  EXPECT_NEAR(expected_calibration_error(p, as_flags({true, true, true, false})), 0.15, 1e-6);
+}
+
+}  // namespace
+}  // namespace mailtriage::model
