@@ -1,5 +1,6 @@
 #include "mailtriage/config/config.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -57,6 +58,119 @@ milter_settings read_milter(yaml_section s) {
   return m;
 }
 
+model_settings read_model(yaml_section s) {
+  model_settings m;
+  m.path = s.text("path", "");
+  m.shadow_path = s.text("shadow_path", "");
+  m.reasons = s.integer("reasons", 5, 0, 50);
+  s.finish();
+  return m;
+}
+
+std::string checked_reply(yaml_section& s, const std::string& key, const std::string& text, char klass) {
+  // "550 5.7.1 text": a 3-digit code of the right class, then an enhanced status code.
+  bool ok = text.size() >= 9 && text[0] == klass && std::isdigit(static_cast<unsigned char>(text[1])) &&
+            std::isdigit(static_cast<unsigned char>(text[2])) && text[3] == ' ' && text[4] == klass &&
+            text[5] == '.';
+  if (!ok)
+    s.fail(key, std::string("expected a reply such as \"") + (klass == '5' ? "550 5.7.1" : "451 4.7.1") +
+                    " Message refused\"");
+  return text;
+}
+
+policy::action read_action(yaml_section a) {
+  auto keys = a.keys();
+  if (keys.size() != 1)
+    a.fail("", "an action is one key: add_header, subject_prefix, add_recipient, remove_recipients, quarantine, "
+               "reject, tempfail, discard or accept");
+  const std::string& k = keys.front();
+  policy::action act;
+  using kind = policy::action::kind;
+  if (k == "add_header") {
+    auto h = a.section("add_header");
+    act.type = kind::add_header;
+    act.name = h.text("name", "");
+    act.value = h.text("value", "");
+    if (act.name.empty() || act.name.find_first_of(": \t\r\n") != std::string::npos)
+      h.fail("name", "expected a header name without spaces or colons");
+    h.finish();
+  } else if (k == "subject_prefix") {
+    act.type = kind::subject_prefix;
+    act.value = a.text(k, "");
+  } else if (k == "add_recipient") {
+    act.type = kind::add_recipient;
+    act.value = a.text(k, "");
+    if (act.value.find('@') == std::string::npos) a.fail(k, "expected an address such as review@example.org");
+  } else if (k == "remove_recipients") {
+    act.type = kind::remove_recipients;
+    (void)a.boolean(k);
+  } else if (k == "quarantine") {
+    act.type = kind::quarantine;
+    act.value = a.text(k, "held by mailtriage: {category} {score}");
+  } else if (k == "reject") {
+    act.type = kind::reject;
+    act.value = checked_reply(a, k, a.text(k, "550 5.7.1 Message refused"), '5');
+  } else if (k == "tempfail") {
+    act.type = kind::tempfail;
+    act.value = checked_reply(a, k, a.text(k, "451 4.7.1 Try again later"), '4');
+  } else if (k == "discard") {
+    act.type = kind::discard;
+    (void)a.boolean(k);
+  } else if (k == "accept") {
+    act.type = kind::accept;
+    (void)a.boolean(k);
+  } else {
+    a.fail(k, "unknown action");
+  }
+  a.finish();
+  return act;
+}
+
+policy::rule read_rule(yaml_section r) {
+  policy::rule rule;
+  rule.source = r.location();
+  rule.name = r.text("name", "");
+  if (rule.name.empty()) r.fail("name", "every rule needs a name (it appears in logs and headers)");
+  auto m = r.section("match");
+  rule.when.categories = m.strings("category");
+  rule.when.flagged = m.strings("flagged");
+  if (auto v = m.real("min_score", 0, 1)) rule.when.min_score = static_cast<float>(*v);
+  if (auto v = m.real("max_score", 0, 1)) rule.when.max_score = static_cast<float>(*v);
+  rule.when.pii = m.strings("pii");
+  for (const auto& p : rule.when.pii)
+    if (p != "any" && p != "payment_card" && p != "iban" && p != "us_ssn")
+      m.fail("pii", "expected any, payment_card, iban or us_ssn, got '" + p + "'");
+  rule.when.sender_domains = m.strings("sender_domain");
+  rule.when.recipient_domains = m.strings("recipient_domain");
+  if (m.has("min_size")) rule.when.min_size = m.bytes("min_size", 0, 0, 1ull << 40);
+  if (m.has("max_size")) rule.when.max_size = m.bytes("max_size", 0, 0, 1ull << 40);
+  rule.when.authenticated = m.boolean("authenticated");
+  m.finish();
+  for (auto& a : r.items("actions")) rule.actions.push_back(read_action(std::move(a)));
+  if (rule.actions.empty()) r.fail("actions", "a rule needs at least one action");
+  rule.shadow = r.boolean("shadow").value_or(false);
+  rule.stop = r.boolean("stop").value_or(false);
+  r.finish();
+  return rule;
+}
+
+policy::policy_config read_policy(yaml_section s) {
+  policy::policy_config p;
+  auto h = s.section("headers");
+  p.headers.prefix = h.text("prefix", p.headers.prefix);
+  p.headers.category = h.text("category", p.headers.category);
+  p.headers.score = h.text("score", p.headers.score);
+  p.headers.reasons = h.text("reasons", p.headers.reasons);
+  p.headers.verdict = h.text("verdict", p.headers.verdict);
+  p.headers.status = h.text("status", p.headers.status);
+  p.headers.max_reasons = h.integer("max_reasons", 5, 0, 20);
+  h.finish();
+  p.hmac_key_file = s.text("hmac_key_file", "");
+  for (auto& r : s.items("rules")) p.rules.push_back(read_rule(std::move(r)));
+  s.finish();
+  return p;
+}
+
 }  // namespace
 
 daemon_config load_text(std::string_view yaml, const std::string& source) {
@@ -71,6 +185,8 @@ daemon_config load_text(std::string_view yaml, const std::string& source) {
   cfg.source = source;
   yaml_section top(root, "", cfg.source);
   cfg.milter = read_milter(top.section("milter"));
+  cfg.model = read_model(top.section("model"));
+  cfg.policy = read_policy(top.section("policy"));
   auto logging = top.section("logging");
   std::string level = logging.text("level", "info");
   try {

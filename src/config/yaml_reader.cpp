@@ -1,6 +1,7 @@
 #include "yaml_reader.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <limits>
 
 #include "mailtriage/config/config.hpp"
@@ -117,6 +118,70 @@ std::uint64_t yaml_section::bytes(const std::string& key, std::uint64_t fallback
   if (total < min || total > max)
     fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + " bytes");
   return total;
+}
+
+std::vector<std::string> yaml_section::strings(const std::string& key) {
+  used_.insert(key);
+  std::vector<std::string> out;
+  if (!has(key)) return out;
+  const YAML::Node& self = node_;
+  YAML::Node v = self[key];
+  if (v.IsNull()) return out;
+  if (v.IsScalar()) {
+    out.push_back(v.Scalar());
+  } else if (v.IsSequence()) {
+    for (const auto& e : v) {
+      if (!e.IsScalar()) fail(key, "expected a list of single values");
+      out.push_back(e.Scalar());
+    }
+  } else {
+    fail(key, "expected a value or a list of values");
+  }
+  return out;
+}
+
+std::optional<double> yaml_section::real(const std::string& key, double min, double max) {
+  auto v = value_of(key);
+  if (!v) return std::nullopt;
+  char* end = nullptr;
+  const std::string& text = v->Scalar();
+  double d = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size()) fail(key, "expected a number");
+  if (d < min || d > max) fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  return d;
+}
+
+std::optional<bool> yaml_section::boolean(const std::string& key) {
+  auto v = value_of(key);
+  if (!v) return std::nullopt;
+  const std::string& t = v->Scalar();
+  if (t == "true" || t == "yes" || t == "on") return true;
+  if (t == "false" || t == "no" || t == "off") return false;
+  fail(key, "expected true or false");
+}
+
+std::vector<yaml_section> yaml_section::items(const std::string& key) {
+  used_.insert(key);
+  std::vector<yaml_section> out;
+  if (!has(key)) return out;
+  const YAML::Node& self = node_;
+  YAML::Node v = self[key];
+  if (v.IsNull()) return out;
+  if (!v.IsSequence()) fail(key, "expected a list");
+  std::size_t i = 0;
+  for (const auto& e : v) {
+    std::string path = (path_.empty() ? key : path_ + "." + key) + "[" + std::to_string(i++) + "]";
+    if (!e.IsMap()) throw config_error(where(e) + ": '" + path + "': expected a mapping");
+    out.emplace_back(e, path, source_);
+  }
+  return out;
+}
+
+std::vector<std::string> yaml_section::keys() const {
+  std::vector<std::string> out;
+  if (!node_.IsDefined() || !node_.IsMap()) return out;
+  for (auto it = node_.begin(); it != node_.end(); ++it) out.push_back(it->first.as<std::string>());
+  return out;
 }
 
 yaml_section yaml_section::section(const std::string& key) {

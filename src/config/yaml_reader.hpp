@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <vector>
 #include <string>
 
 #include <yaml-cpp/yaml.h>
@@ -24,8 +25,18 @@ class yaml_section {
                                                    std::chrono::milliseconds min, std::chrono::milliseconds max);
   [[nodiscard]] std::uint64_t bytes(const std::string& key, std::uint64_t fallback, std::uint64_t min,
                                     std::uint64_t max);
+  // A list of strings; a single scalar counts as a one-element list.
+  [[nodiscard]] std::vector<std::string> strings(const std::string& key);
+  [[nodiscard]] std::optional<double> real(const std::string& key, double min, double max);
+  [[nodiscard]] std::optional<bool> boolean(const std::string& key);
   // A nested mapping (empty when absent).
   [[nodiscard]] yaml_section section(const std::string& key);
+  // A sequence of mappings (empty when absent).
+  [[nodiscard]] std::vector<yaml_section> items(const std::string& key);
+  // The keys present, in file order (for one-key "action" mappings).
+  [[nodiscard]] std::vector<std::string> keys() const;
+  // "file:line" of this mapping.
+  [[nodiscard]] std::string location() const { return where(node_); }
   // Fails on keys nobody read.
   void finish() const;
 

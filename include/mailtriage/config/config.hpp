@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "mailtriage/milter/socket_spec.hpp"
+#include "mailtriage/policy/rules.hpp"
 #include "mailtriage/util/log.hpp"
 
 namespace mailtriage::config {
@@ -38,9 +39,17 @@ struct milter_settings {
   failure_action on_failure = failure_action::accept;
 };
 
+struct model_settings {
+  std::string path;         // model bundle directory; empty = the built-in default model
+  std::string shadow_path;  // optional second model, scored and compared, never acted on
+  std::size_t reasons = 5;  // strongest contributions reported per message
+};
+
 struct daemon_config {
   std::string source;  // file name, or "<built-in>"
   milter_settings milter;
+  model_settings model;
+  policy::policy_config policy;
   log::level log_level = log::level::info;
 };
 

@@ -1,0 +1,269 @@
+#include "mailtriage/policy/decide.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace mailtriage::policy {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+// Header values we write come partly from the message (reason tokens) and the
+// configuration: no control bytes, so nothing can start a new header line.
+std::string header_safe(std::string_view v, std::size_t max = 900) {
+  std::string out;
+  out.reserve(std::min(v.size(), max));
+  for (char c : v) {
+    if (out.size() >= max) break;
+    auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+  }
+  return out;
+}
+
+std::string domain_of(std::string_view address) {
+  if (!address.empty() && address.front() == '<') address.remove_prefix(1);
+  if (!address.empty() && address.back() == '>') address.remove_suffix(1);
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
+}
+
+std::string fixed3(float v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(v));
+  return buf;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+bool pii_matches(const std::vector<std::string>& wanted, const pii_summary& p) {
+  for (const auto& w : wanted) {
+    if (w == "any" && p.any()) return true;
+    if (w == "payment_card" && p.payment_card) return true;
+    if (w == "iban" && p.iban) return true;
+    if (w == "us_ssn" && p.us_ssn) return true;
+  }
+  return false;
+}
+
+bool any_domain(const std::vector<std::string>& patterns, const std::string& domain) {
+  for (const auto& p : patterns)
+    if (domain_matches(domain, p)) return true;
+  return false;
+}
+
+bool matches(const match& m, const verdict& v, const message_facts& f) {
+  if (!m.categories.empty() && !contains(m.categories, v.category)) return false;
+  if (!m.flagged.empty()) {
+    bool hit = false;
+    for (const auto& l : m.flagged) hit = hit || contains(v.flagged, l);
+    if (!hit) return false;
+  }
+  if (m.min_score && v.score < *m.min_score) return false;
+  if (m.max_score && v.score > *m.max_score) return false;
+  if (!m.pii.empty() && !pii_matches(m.pii, v.pii)) return false;
+  if (!m.sender_domains.empty() && !any_domain(m.sender_domains, domain_of(f.sender))) return false;
+  if (!m.recipient_domains.empty()) {
+    bool hit = false;
+    for (const auto& r : f.recipients) hit = hit || any_domain(m.recipient_domains, domain_of(r));
+    if (!hit) return false;
+  }
+  if (m.min_size && f.size < *m.min_size) return false;
+  if (m.max_size && f.size > *m.max_size) return false;
+  if (m.authenticated && f.authenticated != *m.authenticated) return false;
+  return true;
+}
+
+std::string expand(std::string_view templ, const verdict& v, const message_facts& f, const std::string& rule) {
+  std::string out;
+  for (std::size_t i = 0; i < templ.size(); ++i) {
+    if (templ[i] == '{') {
+      auto close = templ.find('}', i);
+      if (close != std::string_view::npos) {
+        std::string_view key = templ.substr(i + 1, close - i - 1);
+        bool known = true;
+        if (key == "category") out += v.category;
+        else if (key == "score") out += fixed3(v.score);
+        else if (key == "rule") out += rule;
+        else if (key == "queue_id") out += f.queue_id;
+        else known = false;
+        if (known) {
+          i = close;
+          continue;
+        }
+      }
+    }
+    out += templ[i];
+  }
+  return out;
+}
+
+std::string hmac_hex(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+            data.size(), mac, &len))
+    return {};
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[mac[i] >> 4];
+    out += hex[mac[i] & 15];
+  }
+  return out;
+}
+
+// Value of `key=` in "a=1; b=2".
+std::string field_of(const std::string& value, const std::string& key) {
+  std::size_t pos = 0;
+  while (pos < value.size()) {
+    while (pos < value.size() && (value[pos] == ' ' || value[pos] == ';')) ++pos;
+    auto end = value.find(';', pos);
+    if (end == std::string::npos) end = value.size();
+    std::string item = value.substr(pos, end - pos);
+    auto eq = item.find('=');
+    if (eq != std::string::npos && item.substr(0, eq) == key) {
+      std::string v = item.substr(eq + 1);
+      while (!v.empty() && v.back() == ' ') v.pop_back();
+      return v;
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+bool domain_matches(std::string_view domain, std::string_view pattern) {
+  std::string d = lower(domain), p = lower(pattern);
+  if (p.empty() || d.empty()) return false;
+  if (d == p) return true;
+  return d.size() > p.size() && d.ends_with(p) && d[d.size() - p.size() - 1] == '.';
+}
+
+std::string format_reasons(const std::vector<reason>& reasons, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < reasons.size() && i < max; ++i) {
+    if (i) out += ", ";
+    char w[16];
+    std::snprintf(w, sizeof w, "%+.2f", static_cast<double>(reasons[i].weight));
+    out += reasons[i].feature;
+    out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+std::string verdict_header_value(const verdict& v, const std::string& queue_id, const std::string& hmac_key) {
+  std::string out = "category=" + v.category + "; score=" + fixed3(v.score) + "; model=" + v.model_id +
+                    "; queue=" + queue_id;
+  if (!hmac_key.empty()) out += "; sig=" + hmac_hex(hmac_key, queue_id + "|" + v.category + "|" + fixed3(v.score));
+  return out;
+}
+
+bool verify_verdict_header(const std::string& value, const std::string& hmac_key) {
+  std::string sig = field_of(value, "sig");
+  if (sig.empty() || hmac_key.empty()) return false;
+  std::string expected =
+      hmac_hex(hmac_key, field_of(value, "queue") + "|" + field_of(value, "category") + "|" + field_of(value, "score"));
+  return expected.size() == sig.size() && CRYPTO_memcmp(expected.data(), sig.data(), sig.size()) == 0;
+}
+
+outcome decide(const policy_config& policy, const verdict& v, const message_facts& facts,
+               const std::vector<inbound_header>& inbound, const std::string& hmac_key) {
+  outcome out;
+  const header_names& h = policy.headers;
+
+  // 1. Anti-forgery: delete every inbound header carrying our prefix.
+  std::vector<const inbound_header*> forged;
+  const std::string prefix = lower(h.prefix);
+  for (const auto& ih : inbound)
+    if (!prefix.empty() && lower(ih.name).starts_with(prefix)) forged.push_back(&ih);
+  std::sort(forged.begin(), forged.end(), [](const inbound_header* a, const inbound_header* b) {
+    return a->index > b->index;  // highest first: earlier indexes stay valid
+  });
+  for (const auto* f : forged) out.modifications.push_back(milter::change_header{f->index, f->name, ""});
+
+  // 2. Our verdict headers.
+  if (!h.category.empty()) out.modifications.push_back(milter::add_header{h.category, header_safe(v.category)});
+  if (!h.score.empty()) out.modifications.push_back(milter::add_header{h.score, fixed3(v.score)});
+  if (!h.reasons.empty() && !v.reasons.empty())
+    out.modifications.push_back(milter::add_header{h.reasons, header_safe(format_reasons(v.reasons, h.max_reasons))});
+  if (!h.verdict.empty())
+    out.modifications.push_back(
+        milter::add_header{h.verdict, header_safe(verdict_header_value(v, facts.queue_id, hmac_key))});
+
+  // 3. Rules, in order.
+  bool final_set = false;
+  for (const auto& r : policy.rules) {
+    if (!matches(r.when, v, facts)) continue;
+    if (r.shadow) {
+      out.shadow_rules.push_back(r.name);
+      continue;
+    }
+    out.applied_rules.push_back(r.name);
+    for (const auto& a : r.actions) {
+      switch (a.type) {
+        case action::kind::add_header:
+          out.modifications.push_back(milter::add_header{a.name, header_safe(expand(a.value, v, facts, r.name))});
+          break;
+        case action::kind::subject_prefix: {
+          const inbound_header* subject = nullptr;
+          for (const auto& ih : inbound)
+            if (lower(ih.name) == "subject") {
+              subject = &ih;
+              break;
+            }
+          std::string prefix_text = expand(a.value, v, facts, r.name);
+          if (subject) {
+            if (!subject->value.starts_with(prefix_text))
+              out.modifications.push_back(
+                  milter::change_header{subject->index, subject->name, header_safe(prefix_text + subject->value, 4000)});
+          } else {
+            out.modifications.push_back(milter::add_header{"Subject", header_safe(prefix_text)});
+          }
+          break;
+        }
+        case action::kind::add_recipient:
+          out.modifications.push_back(milter::add_recipient{"<" + a.value + ">", std::nullopt});
+          break;
+        case action::kind::remove_recipients:
+          for (const auto& rcpt : facts.recipients)
+            out.modifications.push_back(milter::delete_recipient{"<" + rcpt + ">"});
+          break;
+        case action::kind::quarantine:
+          out.modifications.push_back(milter::quarantine{header_safe(expand(a.value, v, facts, r.name), 200)});
+          break;
+        case action::kind::reject:
+        case action::kind::tempfail:
+        case action::kind::discard:
+        case action::kind::accept:
+          if (!final_set) {
+            final_set = true;
+            if (a.type == action::kind::reject || a.type == action::kind::tempfail)
+              out.final_reply = milter::reply_code{header_safe(expand(a.value, v, facts, r.name), 400)};
+            else if (a.type == action::kind::discard)
+              out.final_reply = milter::discard{};
+            else
+              out.final_reply = milter::accept{};
+          }
+          break;
+      }
+    }
+    if (r.stop || final_set) break;
+  }
+  return out;
+}
+
+}  // namespace mailtriage::policy
