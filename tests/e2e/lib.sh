@@ -214,16 +214,24 @@ e2e_sink_settle() {
 
 # ---------------------------------------------------------------- mailtriaged
 
-# e2e_start_daemon [PORT]: start mailtriaged on 127.0.0.1:PORT (a free port if
-# omitted) and wait for its event=listening line. Sets E2E_MILTER_PORT,
-# E2E_PID_DAEMON. Log appended to $E2E_DIR/mailtriaged.log.
+# e2e_start_daemon [PORT]: start mailtriaged on inet:PORT@127.0.0.1 (a free
+# port if omitted). Sets E2E_MILTER_PORT.
 e2e_start_daemon() {
     E2E_MILTER_PORT="${1:-${E2E_MILTER_PORT:-$(e2e_free_port)}}"
+    e2e_start_daemon_listen "inet:$E2E_MILTER_PORT@127.0.0.1"
+}
+
+# e2e_start_daemon_listen SPEC: start mailtriaged --listen SPEC and wait for its
+# event=listening line (15 s at most). Sets E2E_PID_DAEMON. The log is appended
+# to $E2E_DIR/mailtriaged.log; E2E_DAEMON_ARGS adds arguments (e.g.
+# "--log-level debug").
+e2e_start_daemon_listen() {
+    local spec="$1"
     local log="$E2E_DIR/mailtriaged.log"
     local start_line
     start_line=$(($( (cat "$log" 2>/dev/null || true) | wc -l) + 1))
-    "$MAILTRIAGED" --listen "inet:$E2E_MILTER_PORT@127.0.0.1" ${E2E_DAEMON_ARGS:-} \
-        >>"$log" 2>&1 &
+    # shellcheck disable=SC2086 # E2E_DAEMON_ARGS is a word list on purpose
+    "$MAILTRIAGED" --listen "$spec" ${E2E_DAEMON_ARGS:-} >>"$log" 2>&1 &
     E2E_PID_DAEMON=$!
     local deadline=$((SECONDS + 15))
     until tail -n +"$start_line" "$log" | grep -q 'event=listening'; do
@@ -231,12 +239,20 @@ e2e_start_daemon() {
             wait "$E2E_PID_DAEMON"
             local rc=$?
             E2E_PID_DAEMON=""
-            e2e_fail "mailtriaged exited with status $rc before listening"
+            e2e_fail "mailtriaged --listen $spec exited with status $rc before listening"
         fi
-        ((SECONDS < deadline)) || e2e_fail "mailtriaged: no event=listening within 15s"
+        ((SECONDS < deadline)) || e2e_fail "mailtriaged --listen $spec: no event=listening within 15s"
         sleep 0.05
     done
-    e2e_log "mailtriaged pid $E2E_PID_DAEMON on inet:$E2E_MILTER_PORT@127.0.0.1"
+    # Still alive after saying so (a crash message can quote the line).
+    sleep 0.1
+    if ! kill -0 "$E2E_PID_DAEMON" 2>/dev/null; then
+        wait "$E2E_PID_DAEMON"
+        local rc=$?
+        E2E_PID_DAEMON=""
+        e2e_fail "mailtriaged --listen $spec exited with status $rc right after event=listening"
+    fi
+    e2e_log "mailtriaged pid $E2E_PID_DAEMON listening on $spec"
 }
 
 # e2e_kill_daemon: SIGKILL, no drain (the crash case).
