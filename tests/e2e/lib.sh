@@ -229,7 +229,8 @@ e2e_start_daemon_listen() {
     local spec="$1"
     local log="$E2E_DIR/mailtriaged.log"
     local start_line
-    start_line=$(($( (cat "$log" 2>/dev/null || true) | wc -l) + 1))
+    touch "$log"
+    start_line=$(($(wc -l <"$log") + 1))
     # shellcheck disable=SC2086 # E2E_DAEMON_ARGS is a word list on purpose
     "$MAILTRIAGED" --listen "$spec" ${E2E_DAEMON_ARGS:-} >>"$log" 2>&1 &
     E2E_PID_DAEMON=$!
