@@ -174,6 +174,7 @@ e2e_sink_files_without() {
 # line; smtp-sink's own X-Client-*/Received lines come first), one line per
 # message: "COUNT FILE".
 e2e_sink_header_counts() {
+    # shellcheck disable=SC2016 # awk program, not shell
     find "$E2E_SINK_DIR" -type f -print0 | xargs -0 -r awk -v want="$1: $2" '
         FNR == 1 { if (file != "") print n, file; file = FILENAME; n = 0; inhdr = 1 }
         inhdr && /^$/ { inhdr = 0 }
@@ -316,7 +317,7 @@ e2e_register_config_dir() {
         fi
         local cur
         cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
-        if ! tr ', ' '\n\n' <<<"$cur" | grep -qxF "$E2E_DIR"; then
+        if ! tr -s ', ' '\n' <<<"$cur" | grep -qxF "$E2E_DIR"; then
             postconf -c /etc/postfix -e "alternate_config_directories = ${cur:+$cur, }$E2E_DIR"
         fi
     ) 9>"$E2E_LOCK" || e2e_fail "cannot register $E2E_DIR in $E2E_SYSTEM_MAINCF"
@@ -330,7 +331,7 @@ e2e_unregister_config_dir() {
         flock -w 30 9 || exit 1
         local cur rest
         cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
-        rest=$(tr ', ' '\n\n' <<<"$cur" | grep -v -xF "$E2E_DIR" | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
+        rest=$(tr -s ', ' '\n' <<<"$cur" | grep -v -xF "$E2E_DIR" | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
         if [[ -n "$rest" ]]; then
             postconf -c /etc/postfix -e "alternate_config_directories = $rest"
         else

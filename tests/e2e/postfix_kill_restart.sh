@@ -35,7 +35,7 @@
 # E2E_HELD (default 40), E2E_KEEP=1. Exit 0 pass, 1 fail, 77 skipped.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
 
 batch="${E2E_BATCH:-100}"

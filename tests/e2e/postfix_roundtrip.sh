@@ -9,6 +9,9 @@
 # through unmarked; the header check catches a daemon that accepts without
 # adding the header.
 #
+# A further E2E_HEADER_ONLY (default 20) messages without a body check the
+# milter conversation with no BODY command at all.
+#
 # Environment: MAILTRIAGED (binary), E2E_MESSAGES (default 1000),
 # E2E_SESSIONS (parallel SMTP sessions, default 10), E2E_KEEP=1 keeps the work
 # directory. Self-test knobs (see selftest_detects_missing_header.sh):
@@ -16,11 +19,12 @@
 # at a port where nothing listens. Exit 0 pass, 1 fail, 77 skipped (not root, Postfix missing).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
 
 messages="${E2E_MESSAGES:-1000}"
 sessions="${E2E_SESSIONS:-10}"
+header_only="${E2E_HEADER_ONLY:-20}"
 default_action="${E2E_DEFAULT_ACTION:-tempfail}"
 
 e2e_require_env
@@ -77,8 +81,31 @@ e2e_wait_queue_empty 60 || e2e_fail "queue did not drain"
 e2e_sink_settle 10 || e2e_fail "sink did not settle"
 t1=$(e2e_now)
 
+# Header-only messages: no body at all, so Postfix sends the milter no BODY
+# command between EOH and end of message (miltertest cannot produce this).
+hdr_only="$E2E_DIR/header-only.eml"
+cat >"$hdr_only" <<'EOF'
+From: Sender Example <sender@example.org>
+To: Recipient Example <rcpt@example.net>
+Subject: mailtriage e2e header-only
+Date: Tue, 01 Apr 2025 10:00:00 +0000
+Message-ID: <e2e-header-only@example.org>
+X-E2E-Marker: header-only
+EOF
+timeout 60 smtp-source -A -s 2 -m "$header_only" -F "$hdr_only" \
+    -f sender@example.org -t rcpt@example.net \
+    "127.0.0.1:$E2E_SMTP_PORT" >"$E2E_DIR/smtp-source-header-only.log" 2>&1 ||
+    e2e_fail "smtp-source (header-only) failed"
+rejected=$(grep -c 'rejected' "$E2E_DIR/smtp-source-header-only.log" || true)
+[[ $rejected -eq 0 ]] || e2e_fail "Postfix rejected $rejected header-only messages"
+
+e2e_wait_queue_empty 60 || e2e_fail "queue did not drain (header-only)"
+e2e_sink_settle 10 || e2e_fail "sink did not settle"
+
+total=$((messages + header_only))
 delivered=$(e2e_sink_count)
 ours=$(e2e_sink_count_matching '^X-E2E-Marker: roundtrip$')
+ours_hdr_only=$(e2e_sink_count_matching '^X-E2E-Marker: header-only$')
 marked=$(e2e_sink_with_header_exactly_once X-Triage-Status seen)
 unmarked=$(e2e_sink_without_header X-Triage-Status seen)
 sent_log=$(e2e_maillog_count 'relay=127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+,.* status=sent')
@@ -87,13 +114,14 @@ queued=$(e2e_queue_count)
 awk -v n="$messages" -v t0="$t0" -v ts="$t_sent" -v t1="$t1" 'BEGIN {
     printf "FIGURES messages=%d submit_seconds=%.2f total_seconds=%.2f msg_per_s=%.1f\n",
         n, ts - t0, t1 - t0, n / (t1 - t0) }'
-e2e_log "sink: delivered=$delivered ours=$ours with_header_once=$marked without_header=$unmarked; maillog status=sent: $sent_log; queue: $queued"
+e2e_log "sink: delivered=$delivered (roundtrip=$ours header-only=$ours_hdr_only) with_header_once=$marked without_header=$unmarked; maillog status=sent: $sent_log; queue: $queued"
 
-[[ $delivered -eq $messages ]] || e2e_fail "sink received $delivered messages, sent $messages"
-[[ $ours -eq $messages ]] || e2e_fail "only $ours of $messages sink messages are ours"
+[[ $delivered -eq $total ]] || e2e_fail "sink received $delivered messages, sent $total"
+[[ $ours -eq $messages ]] || e2e_fail "sink has $ours of the $messages roundtrip messages"
+[[ $ours_hdr_only -eq $header_only ]] || e2e_fail "sink has $ours_hdr_only of the $header_only header-only messages"
 [[ $unmarked -eq 0 ]] || e2e_fail "$unmarked messages arrived without X-Triage-Status: seen"
-[[ $marked -eq $messages ]] || e2e_fail "$marked of $messages messages carry X-Triage-Status: seen exactly once"
-[[ $sent_log -eq $messages ]] || e2e_fail "maillog shows $sent_log deliveries, want $messages"
+[[ $marked -eq $total ]] || e2e_fail "$marked of $total messages carry X-Triage-Status: seen exactly once"
+[[ $sent_log -eq $total ]] || e2e_fail "maillog shows $sent_log deliveries, want $total"
 [[ $queued -eq 0 ]] || e2e_fail "$queued messages left in the queue"
 if grep -qE 'warning: milter|milter-reject|451 4\.7\.1' "$E2E_DIR/maillog"; then
     e2e_fail "milter warnings in maillog: $(grep -m3 -E 'warning: milter|milter-reject|451 4\.7\.1' "$E2E_DIR/maillog")"
@@ -101,4 +129,4 @@ fi
 
 e2e_stop_postfix
 e2e_stop_daemon
-e2e_log "PASS: $messages/$messages delivered with X-Triage-Status: seen"
+e2e_log "PASS: $total/$total delivered ($messages roundtrip + $header_only header-only) with X-Triage-Status: seen"

@@ -8,7 +8,7 @@
 # not needed.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=../e2e/lib.sh
+# shellcheck source=SCRIPTDIR/../e2e/lib.sh
 source "$here/../e2e/lib.sh"
 
 command -v miltertest >/dev/null 2>&1 || e2e_skip "miltertest not installed (apt-get install miltertest)"
