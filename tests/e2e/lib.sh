@@ -51,6 +51,7 @@ e2e_init() {
     chmod 755 "$E2E_DIR"
     E2E_PIDS_SINK=""
     E2E_PID_DAEMON=""
+    E2E_BG_PIDS=""
     E2E_POSTFIX_UP=0
     E2E_ALT_ADDED=0
     E2E_CREATED_MAINCF=0
@@ -63,6 +64,7 @@ e2e_init() {
 e2e_cleanup() {
     local rc=$?
     set +e
+    e2e_kill_tracked
     if [[ $E2E_POSTFIX_UP -eq 1 ]]; then
         e2e_stop_postfix
     fi
@@ -78,6 +80,21 @@ e2e_cleanup() {
         rm -rf "$E2E_DIR"
     fi
     exit "$rc"
+}
+
+# e2e_track_pid PID: a background process of ours to end (SIGTERM) on exit;
+# give the pid of the process itself (e.g. timeout running smtp-source), not
+# of a subshell around it.
+e2e_track_pid() { E2E_BG_PIDS="$E2E_BG_PIDS $1"; }
+
+e2e_kill_tracked() {
+    local pid
+    for pid in ${E2E_BG_PIDS:-}; do
+        kill -0 "$pid" 2>/dev/null || continue
+        kill -TERM "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    E2E_BG_PIDS=""
 }
 
 # ---------------------------------------------------------------- time, ports
@@ -315,8 +332,20 @@ e2e_register_config_dir() {
                 >"$E2E_SYSTEM_MAINCF"
             touch "$E2E_DIR/.created-system-maincf"
         fi
-        local cur
+        local cur stale
         cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
+        # Drop entries of earlier runs that were killed before cleaning up
+        # (ours only: /tmp/mailtriage-e2e.*, and only if the directory is gone).
+        for stale in $(tr -s ', ' '\n' <<<"$cur" | grep '^/tmp/mailtriage-e2e\.'); do
+            if [[ ! -d $stale ]]; then
+                cur=$(tr -s ', ' '\n' <<<"$cur" | grep -v -xF "$stale" | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
+                if [[ -n $cur ]]; then
+                    postconf -c /etc/postfix -e "alternate_config_directories = $cur"
+                else
+                    postconf -c /etc/postfix -X alternate_config_directories
+                fi
+            fi
+        done
         if ! tr -s ', ' '\n' <<<"$cur" | grep -qxF "$E2E_DIR"; then
             postconf -c /etc/postfix -e "alternate_config_directories = ${cur:+$cur, }$E2E_DIR"
         fi

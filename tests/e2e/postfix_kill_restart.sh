@@ -57,6 +57,17 @@ send_batch() {
         "127.0.0.1:$E2E_SMTP_PORT" >"$E2E_DIR/smtp-source-$tag.log" 2>&1
 }
 
+# start_batch: the same in the background; BG_PID is timeout(1)'s pid, which
+# passes a SIGTERM on to smtp-source. Tracked for cleanup on early exit.
+start_batch() {
+    local tag="$1" count="$2" sessions="$3"; shift 3
+    timeout 100 smtp-source -A -s "$sessions" -m "$count" "$@" -S "e2e-$tag" \
+        -f sender@example.org -t rcpt@example.net \
+        "127.0.0.1:$E2E_SMTP_PORT" >"$E2E_DIR/smtp-source-$tag.log" 2>&1 &
+    BG_PID=$!
+    e2e_track_pid "$BG_PID"
+}
+
 # Replies that smtp-source reported as non-2xx, by class.
 tempfailed() { grep -cE 'rejected: 4[0-9][0-9] ' "$E2E_DIR/smtp-source-$1.log" || true; }
 hardfailed() { grep -cE 'rejected: 5[0-9][0-9] |fatal' "$E2E_DIR/smtp-source-$1.log" || true; }
@@ -69,12 +80,12 @@ at_sink_plain()  { e2e_sink_without_header X-Triage-Status seen "^Subject: e2e-$
 # run_phase PREFIX: the stream/before/kill/outage/restart/after sequence.
 run_phase() {
     local p="$1" stream_pid held_pid
-    send_batch "$p-stream" "$stream" 4 -w 1 &
-    stream_pid=$!
+    start_batch "$p-stream" "$stream" 4 -w 1
+    stream_pid=$BG_PID
     # Two SMTP sessions held open (-d) across the kill: Postfix keeps one
     # milter connection per SMTP session, so these die mid-session.
-    send_batch "$p-held" "$held" 2 -d -w 1 &
-    held_pid=$!
+    start_batch "$p-held" "$held" 2 -d -w 1
+    held_pid=$BG_PID
 
     send_batch "$p-before" "$batch" 5 || e2e_fail "smtp-source $p-before failed"
     # Make sure the stream is really flowing through the milter before the kill.
