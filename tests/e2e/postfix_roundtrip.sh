@@ -10,7 +10,9 @@
 # adding the header.
 #
 # A further E2E_HEADER_ONLY (default 20) messages without a body check the
-# milter conversation with no BODY command at all.
+# milter conversation with no BODY command at all, and E2E_PROBE (default 50)
+# messages over a single SMTP session measure the time per message
+# (E2E_MAX_MS_PER_MSG, unset by default, turns that figure into a limit).
 #
 # Environment: MAILTRIAGED (binary), E2E_MESSAGES (default 1000),
 # E2E_SESSIONS (parallel SMTP sessions, default 10), E2E_KEEP=1 keeps the work
@@ -25,6 +27,7 @@ source "$here/lib.sh"
 messages="${E2E_MESSAGES:-1000}"
 sessions="${E2E_SESSIONS:-10}"
 header_only="${E2E_HEADER_ONLY:-20}"
+probe="${E2E_PROBE:-50}"
 default_action="${E2E_DEFAULT_ACTION:-tempfail}"
 
 e2e_require_env
@@ -102,7 +105,34 @@ rejected=$(grep -c 'rejected' "$E2E_DIR/smtp-source-header-only.log" || true)
 e2e_wait_queue_empty 60 || e2e_fail "queue did not drain (header-only)"
 e2e_sink_settle 10 || e2e_fail "sink did not settle"
 
-total=$((messages + header_only))
+# Latency probe: one SMTP session, messages strictly one after the other, so
+# the time per message is Postfix's plus the milter conversation's. A stall
+# of ~40 ms per message here is the Nagle/delayed-ACK pattern: Postfix does
+# not set TCP_NODELAY on milter sockets, so if the milter leaves the last
+# smtpd-side step unanswered (SMFIP_NR_DATA), cleanup's first write waits for
+# the milter host's delayed ACK. Reported always; fails only above
+# E2E_MAX_MS_PER_MSG when that is set.
+t_probe0=$(e2e_now)
+timeout 60 smtp-source -A -s 1 -m "$probe" -S e2e-latency-probe \
+    -f sender@example.org -t rcpt@example.net \
+    "127.0.0.1:$E2E_SMTP_PORT" >"$E2E_DIR/smtp-source-probe.log" 2>&1 ||
+    e2e_fail "smtp-source (latency probe) failed"
+t_probe1=$(e2e_now)
+rejected=$(grep -c 'rejected' "$E2E_DIR/smtp-source-probe.log" || true)
+[[ $rejected -eq 0 ]] || e2e_fail "Postfix rejected $rejected latency-probe messages"
+ms_per_msg=$(awk -v a="$t_probe0" -v b="$t_probe1" -v n="$probe" 'BEGIN { printf "%.1f", (b - a) * 1000 / n }')
+echo "FIGURES latency_probe messages=$probe sessions=1 ms_per_message=$ms_per_msg"
+if awk -v m="$ms_per_msg" 'BEGIN { exit !(m > 25) }'; then
+    e2e_log "WARNING: $ms_per_msg ms per message in one SMTP session (> 25 ms: look for a Nagle/delayed-ACK stall, e.g. SMFIP_NR_DATA negotiated)"
+fi
+if [[ -n "${E2E_MAX_MS_PER_MSG:-}" ]] &&
+    awk -v m="$ms_per_msg" -v max="$E2E_MAX_MS_PER_MSG" 'BEGIN { exit !(m > max) }'; then
+    e2e_fail "latency probe: $ms_per_msg ms per message > E2E_MAX_MS_PER_MSG=$E2E_MAX_MS_PER_MSG"
+fi
+e2e_wait_queue_empty 60 || e2e_fail "queue did not drain (latency probe)"
+e2e_sink_settle 10 || e2e_fail "sink did not settle"
+
+total=$((messages + header_only + probe))
 delivered=$(e2e_sink_count)
 ours=$(e2e_sink_count_matching '^X-E2E-Marker: roundtrip$')
 ours_hdr_only=$(e2e_sink_count_matching '^X-E2E-Marker: header-only$')
@@ -129,4 +159,4 @@ fi
 
 e2e_stop_postfix
 e2e_stop_daemon
-e2e_log "PASS: $total/$total delivered ($messages roundtrip + $header_only header-only) with X-Triage-Status: seen"
+e2e_log "PASS: $total/$total delivered ($messages roundtrip + $header_only header-only + $probe latency probe) with X-Triage-Status: seen"
