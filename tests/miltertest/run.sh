@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs roundtrip.lua with Debian's miltertest against a real mailtriaged, once
-# over TCP (inet:PORT@127.0.0.1) and once over a UNIX socket, then checks that
-# SIGTERM makes the daemon exit 0.
+# over TCP (inet:PORT@127.0.0.1) and once over a UNIX socket, and checks each
+# time that SIGTERM makes the daemon exit 0. Then checks that an
+# inet6:PORT@[::1] listen spec binds [::1] (no traffic: miltertest has no IPv6).
 #
 # Environment: MAILTRIAGED (binary), E2E_KEEP=1 keeps the work directory.
 # Exit 0 pass, 1 fail, 77 skipped (miltertest or the daemon missing). Root is
@@ -39,4 +40,16 @@ e2e_start_daemon_listen "unix:$sock"
 run_script "unix:$sock"
 e2e_stop_daemon
 
-e2e_log "PASS: miltertest roundtrip over inet and unix sockets"
+# inet6: miltertest speaks IPv4 only, so check just that the daemon binds
+# [::1]:PORT (no traffic) and stops cleanly. Skipped without IPv6 loopback.
+if grep -qE '^0{31}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then
+    port6=$(e2e_free_port) || e2e_fail "no free port"
+    e2e_start_daemon_listen "inet6:$port6@[::1]"
+    ss -Hltn "sport = :$port6" | grep -qF "[::1]:$port6" ||
+        e2e_fail "inet6:$port6@[::1]: daemon says listening but nothing is bound to [::1]:$port6"
+    e2e_stop_daemon
+else
+    e2e_log "no IPv6 loopback: inet6 listen check skipped"
+fi
+
+e2e_log "PASS: miltertest roundtrip over inet and unix sockets, inet6 listen check"
