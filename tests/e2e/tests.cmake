@@ -1,0 +1,40 @@
+# End-to-end and miltertest registrations, include()d from tests/CMakeLists.txt:
+#   include(${CMAKE_CURRENT_SOURCE_DIR}/e2e/tests.cmake)
+# Needs the mailtriaged target defined before the include.
+#
+# Exit status 77 = skipped (not root, Postfix or miltertest missing). The
+# Postfix tests edit alternate_config_directories in /etc/postfix/main.cf and
+# start a private Postfix instance, hence RUN_SERIAL; they run as root only.
+#   ctest --preset release -L e2e          # Postfix end to end
+#   ctest --preset release -L miltertest   # protocol round trip
+#   ctest --preset release -LE 'e2e|miltertest'   # everything else
+
+set(_mailtriage_e2e_dir ${CMAKE_CURRENT_LIST_DIR})
+set(_mailtriage_miltertest_dir ${CMAKE_CURRENT_LIST_DIR}/../miltertest)
+
+add_test(NAME e2e.postfix_roundtrip
+         COMMAND ${_mailtriage_e2e_dir}/postfix_roundtrip.sh)
+add_test(NAME e2e.postfix_roundtrip_detects_missing_header
+         COMMAND ${_mailtriage_e2e_dir}/selftest_detects_missing_header.sh)
+add_test(NAME e2e.postfix_kill_restart
+         COMMAND ${_mailtriage_e2e_dir}/postfix_kill_restart.sh)
+set_tests_properties(
+    e2e.postfix_roundtrip
+    e2e.postfix_roundtrip_detects_missing_header
+    e2e.postfix_kill_restart
+    PROPERTIES
+        ENVIRONMENT "MAILTRIAGED=$<TARGET_FILE:mailtriaged>"
+        SKIP_RETURN_CODE 77
+        TIMEOUT 600
+        LABELS e2e
+        RUN_SERIAL TRUE)
+
+add_test(NAME miltertest.roundtrip
+         COMMAND ${_mailtriage_miltertest_dir}/run.sh)
+set_tests_properties(
+    miltertest.roundtrip
+    PROPERTIES
+        ENVIRONMENT "MAILTRIAGED=$<TARGET_FILE:mailtriaged>"
+        SKIP_RETURN_CODE 77
+        TIMEOUT 120
+        LABELS miltertest)
