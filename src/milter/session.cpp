@@ -9,10 +9,13 @@ namespace mailtriage::milter {
 namespace {
 
 // What we ask the MTA to leave out: we judge at end of message only, so no reply is
-// needed for any earlier stage (saves a round trip per header), and unknown SMTP
-// commands are of no interest.
+// needed for most stages (saves a round trip per header), and unknown SMTP commands
+// are of no interest. DATA is the exception: Postfix leaves Nagle on for its milter
+// sockets, so after an unanswered DATA its first header frame waits for our delayed
+// ACK, 40 ms per message (measured through Postfix 3.7 by tests/e2e); answering DATA
+// puts an ACK on the wire at once.
 constexpr std::uint32_t kNoReplyFlags = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
-                                        SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_HDR;
+                                        SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_HDR;
 
 std::string strip_braces(std::string_view name) {
   if (name.size() >= 2 && name.front() == '{' && name.back() == '}') name = name.substr(1, name.size() - 2);

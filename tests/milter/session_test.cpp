@@ -34,7 +34,7 @@ class SessionTest : public ::testing::Test {
   step message(const std::string& subject, const std::string& body) {
     EXPECT_TRUE(send(mail_from{{"<a@example.org>"}}).replies.empty());
     EXPECT_TRUE(send(rcpt_to{{"<b@example.net>"}}).replies.empty());
-    EXPECT_TRUE(send(data_command{}).replies.empty());
+    EXPECT_EQ(send(data_command{}).replies.size(), 1u);
     EXPECT_TRUE(send(header{"Subject", subject}).replies.empty());
     EXPECT_TRUE(send(header{"From", "a@example.org"}).replies.empty());
     EXPECT_TRUE(send(end_of_headers{}).replies.empty());
@@ -50,10 +50,13 @@ TEST_F(SessionTest, NegotiatesWithPostfixOffer) {
   EXPECT_EQ(o.version, 6u);
   EXPECT_EQ(o.actions, kPostfixActions);
   // No replies wanted before end of message; SKIP instead of NR_BODY; nothing unknown.
-  for (auto flag : {SMFIP_NR_CONN, SMFIP_NR_HELO, SMFIP_NR_MAIL, SMFIP_NR_RCPT, SMFIP_NR_DATA, SMFIP_NR_HDR,
-                    SMFIP_NR_EOH, SMFIP_NOUNKNOWN, SMFIP_SKIP})
+  for (auto flag : {SMFIP_NR_CONN, SMFIP_NR_HELO, SMFIP_NR_MAIL, SMFIP_NR_RCPT, SMFIP_NR_HDR, SMFIP_NR_EOH,
+                    SMFIP_NOUNKNOWN, SMFIP_SKIP})
     EXPECT_TRUE(o.protocol & flag) << std::hex << flag;
   EXPECT_FALSE(o.protocol & SMFIP_NR_BODY);
+  // DATA is answered: Postfix's Nagle would otherwise hold the first header for our
+  // delayed ACK (40 ms per message).
+  EXPECT_FALSE(o.protocol & SMFIP_NR_DATA);
   EXPECT_FALSE(o.protocol & SMFIP_NOHDRS);
   EXPECT_FALSE(o.protocol & SMFIP_NOBODY);
   EXPECT_EQ(o.macro_lists, test_wants().macro_lists);
