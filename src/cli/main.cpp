@@ -5,7 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
+#include "eval.hpp"
 #include "replay.hpp"
+#include "score.hpp"
+#include "train.hpp"
 
 namespace {
 
@@ -13,8 +17,14 @@ constexpr const char* kUsage =
     "usage: mailtriage COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  replay    send message files through a milter socket and report throughput and latency\n"
-    "  version   print the version\n"
+    "  score          print the verdict (category, probabilities, reasons) for message files\n"
+    "  explain        explain one message's verdict feature by feature\n"
+    "  train          train a model bundle from a labelled corpus\n"
+    "  eval           evaluate a model bundle on a labelled corpus (JSON and HTML report)\n"
+    "  check-config   validate a configuration file, its model and policy\n"
+    "  verify-header  check an X-Triage-Verdict header's HMAC signature\n"
+    "  replay         send message files through a milter socket; throughput and latency\n"
+    "  version        print the version\n"
     "\n"
     "Run 'mailtriage COMMAND --help' for a command's options.\n";
 
@@ -28,8 +38,15 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  namespace cli = mailtriage::cli;
   try {
-    if (command == "replay") return mailtriage::cli::replay_main(args);
+    if (command == "score") return cli::score_main(args);
+    if (command == "explain") return cli::explain_main(args);
+    if (command == "train") return cli::train_main(args);
+    if (command == "eval") return cli::eval_main(args);
+    if (command == "check-config") return cli::check_config_main(args);
+    if (command == "verify-header") return cli::verify_header_main(args);
+    if (command == "replay") return cli::replay_main(args);
     if (command == "version" || command == "--version") {
       std::cout << "mailtriage " MAILTRIAGE_VERSION "\n";
       return 0;
@@ -38,6 +55,9 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mailtriage " << command << ": " << e.what() << "\n";
+    return 64;
   } catch (const std::exception& e) {
     std::cerr << "mailtriage " << command << ": " << e.what() << "\n";
     return 1;

@@ -1,21 +1,26 @@
 #include "fallback.hpp"
 
+#include "mailtriage/policy/decide.hpp"
 #include "mailtriage/util/log.hpp"
-#include "status_header.hpp"
 
 namespace mailtriage::daemon {
 
-milter::decision fallback_decision(config::failure_action action, milter::fallback_reason reason) {
+milter::decision fallback_decision(config::failure_action action, const policy::header_names& headers,
+                                   milter::fallback_reason reason, const std::vector<milter::header_ref>& inbound) {
   const char* why = milter::describe(reason);
   log::warning("fallback_action", {{"reason", why},
                                    {"action", action == config::failure_action::accept     ? "accept"
                                               : action == config::failure_action::tempfail ? "tempfail"
                                                                                           : "reject"}});
   milter::decision d;
+  std::vector<policy::inbound_header> refs;
+  refs.reserve(inbound.size());
+  for (const auto& h : inbound) refs.push_back(policy::inbound_header{h.name, h.index, {}});
+  d.modifications = policy::remove_forged(headers.prefix, refs);
   switch (action) {
     case config::failure_action::accept:
       // Downstream rules can see that this message was not judged, and why.
-      d.modifications.push_back(milter::add_header{std::string(kStatusHeader), std::string("skipped; reason=") + why});
+      d.modifications.push_back(milter::add_header{headers.status, std::string("skipped; reason=") + why});
       d.final_reply = milter::accept{};
       break;
     case config::failure_action::tempfail:

@@ -3,9 +3,14 @@
 // on_failure action and the reason. Never throws.
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/milter/server.hpp"
+#include "mailtriage/policy/rules.hpp"
 
 namespace mailtriage::daemon {
 
-[[nodiscard]] milter::decision fallback_decision(config::failure_action action, milter::fallback_reason reason);
+// Inbound headers with the policy's prefix are removed whatever the action; on accept,
+// the status header (X-Triage-Status by default) says "skipped; reason=...".
+[[nodiscard]] milter::decision fallback_decision(config::failure_action action, const policy::header_names& headers,
+                                                 milter::fallback_reason reason,
+                                                 const std::vector<milter::header_ref>& inbound);
 
 }  // namespace mailtriage::daemon

@@ -18,7 +18,7 @@
 #include "mailtriage/milter/protocol.hpp"
 #include "mailtriage/milter/server.hpp"
 #include "mailtriage/util/log.hpp"
-#include "pass_through_handler.hpp"
+#include "mailtriage/engine/load.hpp"
 #include "systemd_notify.hpp"
 
 namespace asio = boost::asio;
@@ -100,13 +100,48 @@ milter::server_options to_server_options(const config::daemon_config& cfg) {
       {milter::stage::data, "i"},
       {milter::stage::eom, "i {msg_id}"},
   };
-  o.fallback = [action = m.on_failure](milter::fallback_reason r) { return daemon::fallback_decision(action, r); };
+  o.fallback = [action = m.on_failure, headers = cfg.policy.headers](milter::fallback_reason r,
+                                                                     const std::vector<milter::header_ref>& inbound) {
+    return daemon::fallback_decision(action, headers, r, inbound);
+  };
   return o;
 }
 
-int serve(const config::daemon_config& cfg) {
+// Reads the configuration the daemon was started with again (SIGHUP).
+struct config_source {
+  std::optional<std::string> file;
+  std::optional<std::string> listen;
+  std::optional<std::string> log_level;
+
+  config::daemon_config load() const {
+    config::daemon_config cfg =
+        file ? config::load_file(*file) : config::load_text(config::builtin_yaml(), "<built-in>");
+    if (listen) {
+      auto spec = milter::parse_socket_spec(*listen);
+      if (!spec) throw config::config_error("--listen: " + spec.error());
+      cfg.milter.listen = spec.value();
+    }
+    if (log_level) cfg.log_level = log::parse_level(*log_level);
+    return cfg;
+  }
+};
+
+void log_engine(const char* event, const config::daemon_config& cfg, const engine::engine& e) {
+  const auto& info = e.active().model().info;
+  std::string labels;
+  for (const auto& l : info.labels) labels += (labels.empty() ? "" : ",") + l;
+  log::info(event, {{"config", cfg.source},
+                    {"model", e.active().model().id},
+                    {"model_path", cfg.model.path.empty() ? std::string("<built-in>") : cfg.model.path},
+                    {"labels", labels},
+                    {"rules", e.policy().rules.size()}});
+}
+
+int serve(const config_source& source, config::daemon_config cfg) {
+  auto first_engine = engine::build_engine(cfg);
+  log_engine("engine_loaded", cfg, *first_engine);
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
-  milter::server srv(io, to_server_options(cfg), std::make_shared<daemon::pass_through_handler>());
+  milter::server srv(io, to_server_options(cfg), first_engine);
   srv.start();
   log::info("listening", {{"socket", cfg.milter.listen.to_string()},
                           {"config", cfg.source},
@@ -135,11 +170,24 @@ int serve(const config::daemon_config& cfg) {
       io.stop();
     });
   });
-  // Reload arrives with the engine snapshot (configuration + model); until then a HUP
-  // must not kill the daemon, as the default signal action would.
+  // SIGHUP: build a new engine (configuration, model, policy) and swap it in. Messages
+  // in flight finish on the engine they started with; a bad configuration or model is
+  // refused with one log line and the running engine keeps serving.
   std::function<void(boost::system::error_code, int)> on_hup = [&](boost::system::error_code ec, int) {
     if (ec) return;
-    log::warning("reload_not_supported", {{"detail", "this version cannot reload; restart to apply changes"}});
+    daemon::notify_reloading();
+    try {
+      config::daemon_config next = source.load();
+      auto e = engine::build_engine(next);
+      if (next.milter.listen.to_string() != cfg.milter.listen.to_string())
+        log::warning("reload_partial", {{"detail", "milter.* settings apply after a restart"}});
+      log::set_level(next.log_level);
+      srv.set_handler(e);
+      log_engine("reloaded", next, *e);
+    } catch (const std::exception& ex) {
+      log::error("reload_refused", {{"error", ex.what()}});
+    }
+    daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
     hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);
@@ -163,20 +211,16 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     auto opts = parse_args(argc, argv, exit_code);
     if (!opts) return exit_code;
-    config::daemon_config cfg = opts->config_file ? config::load_file(*opts->config_file)
-                                                  : config::load_text(config::builtin_yaml(), "<built-in>");
-    if (opts->listen) {
-      auto spec = milter::parse_socket_spec(*opts->listen);
-      if (!spec) throw config::config_error("--listen: " + spec.error());
-      cfg.milter.listen = spec.value();
-    }
-    if (opts->log_level) cfg.log_level = log::parse_level(*opts->log_level);
+    config_source source{opts->config_file, opts->listen, opts->log_level};
+    config::daemon_config cfg = source.load();
     log::set_level(cfg.log_level);
     if (opts->check_only) {
-      std::cout << cfg.source << ": configuration OK\n";
+      auto e = engine::build_engine(cfg);  // the model and policy must load too
+      std::cout << cfg.source << ": configuration OK (model " << e->active().model().id << ", "
+                << e->policy().rules.size() << " rules)\n";
       return 0;
     }
-    return serve(cfg);
+    return serve(source, std::move(cfg));
   } catch (const config::config_error& e) {
     std::cerr << "mailtriaged: " << e.what() << "\n";
     return 78;  // EX_CONFIG

@@ -16,6 +16,7 @@ void send(const std::string& state) {
 
 void notify_ready(std::string_view status) { send("READY=1\nSTATUS=" + std::string(status)); }
 void notify_stopping(std::string_view status) { send("STOPPING=1\nSTATUS=" + std::string(status)); }
+void notify_reloading() { send("RELOADING=1\nSTATUS=reloading"); }
 void notify_status(std::string_view status) { send("STATUS=" + std::string(status)); }
 
 }  // namespace mailtriage::daemon

@@ -8,6 +8,7 @@ namespace mailtriage::daemon {
 
 void notify_ready(std::string_view status);
 void notify_stopping(std::string_view status);
+void notify_reloading();
 void notify_status(std::string_view status);
 
 }  // namespace mailtriage::daemon

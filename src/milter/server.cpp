@@ -44,9 +44,9 @@ void server::state::forget(std::uint64_t id) {
   if (done) asio::post(io, std::move(done));
 }
 
-decision server::state::fallback(fallback_reason reason) {
+decision server::state::fallback(fallback_reason reason, const std::vector<header_ref>& headers) {
   stats.fallbacks[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
-  if (options.fallback) return options.fallback(reason);
+  if (options.fallback) return options.fallback(reason, headers);
   return decision{};
 }
 

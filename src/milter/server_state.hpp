@@ -43,7 +43,7 @@ struct server::state {
 
   // Called by a connection when it ends.
   void forget(std::uint64_t id);
-  decision fallback(fallback_reason reason);
+  decision fallback(fallback_reason reason, const std::vector<header_ref>& headers);
 };
 
 }  // namespace mailtriage::milter

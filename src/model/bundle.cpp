@@ -164,32 +164,41 @@ void write_bundle(const fs::path& dir, const booster& b, manifest m) {
   write_file(dir / kManifestFile, m.to_json());
 }
 
+loaded_model load_bundle_bytes(const std::string& manifest_json, const std::map<std::string, std::string>& files,
+                               const std::string& source, const std::string& expected_fingerprint) {
+  manifest m = manifest::from_json(manifest_json, source + "/" + kManifestFile);
+  if (!m.files.contains(kBoosterFile)) throw model_error(source + ": the manifest lists no " + kBoosterFile);
+  for (const auto& [name, hash] : m.files) {
+    auto it = files.find(name);
+    if (it == files.end()) throw model_error(source + "/" + name + ": missing");
+    std::string actual = sha256_hex(it->second);
+    if (actual != hash)
+      throw model_error(source + "/" + name + ": SHA-256 " + actual + " does not match the manifest's " + hash +
+                        " (corrupted or tampered)");
+  }
+  if (m.schema_fingerprint != expected_fingerprint)
+    throw model_error(source + ": built for feature schema " + m.schema_version + " (" +
+                      m.schema_fingerprint.substr(0, 12) + "), but this mailtriage extracts schema " +
+                      expected_fingerprint.substr(0, 12) + "; retrain the model with this version");
+  booster b = booster::from_bytes(files.at(kBoosterFile), m.columns);
+  if (b.classes() != m.labels.size())
+    throw model_error(source + ": the booster has " + std::to_string(b.classes()) + " classes, the manifest " +
+                      std::to_string(m.labels.size()) + " labels");
+  std::string id = m.files.at(kBoosterFile).substr(0, 12);
+  return loaded_model{std::move(b), std::move(m), fs::path(source), std::move(id)};
+}
+
 loaded_model load_bundle(const fs::path& dir, const std::string& expected_fingerprint) {
   const fs::path manifest_path = dir / kManifestFile;
-  manifest m = manifest::from_json(read_file(manifest_path), manifest_path.string());
-  if (!m.files.contains(kBoosterFile))
-    throw model_error(manifest_path.string() + ": lists no " + kBoosterFile);
-  std::string booster_bytes;
+  std::string manifest_text = read_file(manifest_path);
+  manifest m = manifest::from_json(manifest_text, manifest_path.string());
+  std::map<std::string, std::string> files;
   for (const auto& [name, hash] : m.files) {
     if (name.find('/') != std::string::npos || name == "..")
       throw model_error(manifest_path.string() + ": file name '" + name + "' leaves the bundle");
-    std::string bytes = read_file(dir / name);
-    std::string actual = sha256_hex(bytes);
-    if (actual != hash)
-      throw model_error((dir / name).string() + ": SHA-256 " + actual + " does not match the manifest's " + hash +
-                        " (corrupted or tampered)");
-    if (name == kBoosterFile) booster_bytes = std::move(bytes);
+    files[name] = read_file(dir / name);
   }
-  if (m.schema_fingerprint != expected_fingerprint)
-    throw model_error(dir.string() + ": built for feature schema " + m.schema_version + " (" +
-                      m.schema_fingerprint.substr(0, 12) + "), but this mailtriage extracts schema " +
-                      expected_fingerprint.substr(0, 12) + "; retrain the model with this version");
-  booster b = booster::from_bytes(booster_bytes, m.columns);
-  if (b.classes() != m.labels.size())
-    throw model_error(dir.string() + ": the booster has " + std::to_string(b.classes()) + " classes, the manifest " +
-                      std::to_string(m.labels.size()) + " labels");
-  std::string id = m.files.at(kBoosterFile).substr(0, 12);
-  return loaded_model{std::move(b), std::move(m), dir, std::move(id)};
+  return load_bundle_bytes(manifest_text, files, dir.string(), expected_fingerprint);
 }
 
 }  // namespace mailtriage::model

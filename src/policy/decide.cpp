@@ -180,20 +180,26 @@ bool verify_verdict_header(const std::string& value, const std::string& hmac_key
   return expected.size() == sig.size() && CRYPTO_memcmp(expected.data(), sig.data(), sig.size()) == 0;
 }
 
+std::vector<milter::reply> remove_forged(const std::string& prefix_text, const std::vector<inbound_header>& inbound) {
+  std::vector<const inbound_header*> forged;
+  const std::string prefix = lower(prefix_text);
+  for (const auto& ih : inbound)
+    if (!prefix.empty() && lower(ih.name).starts_with(prefix)) forged.push_back(&ih);
+  std::stable_sort(forged.begin(), forged.end(), [](const inbound_header* a, const inbound_header* b) {
+    return a->index > b->index;  // highest first: earlier indexes stay valid
+  });
+  std::vector<milter::reply> out;
+  for (const auto* f : forged) out.push_back(milter::change_header{f->index, f->name, ""});
+  return out;
+}
+
 outcome decide(const policy_config& policy, const verdict& v, const message_facts& facts,
                const std::vector<inbound_header>& inbound, const std::string& hmac_key) {
   outcome out;
   const header_names& h = policy.headers;
 
   // 1. Anti-forgery: delete every inbound header carrying our prefix.
-  std::vector<const inbound_header*> forged;
-  const std::string prefix = lower(h.prefix);
-  for (const auto& ih : inbound)
-    if (!prefix.empty() && lower(ih.name).starts_with(prefix)) forged.push_back(&ih);
-  std::sort(forged.begin(), forged.end(), [](const inbound_header* a, const inbound_header* b) {
-    return a->index > b->index;  // highest first: earlier indexes stay valid
-  });
-  for (const auto* f : forged) out.modifications.push_back(milter::change_header{f->index, f->name, ""});
+  out.modifications = remove_forged(h.prefix, inbound);
 
   // 2. Our verdict headers.
   if (!h.category.empty()) out.modifications.push_back(milter::add_header{h.category, header_safe(v.category)});

@@ -83,7 +83,9 @@ class running_server {
   server& get() { return srv_; }
 
   static server_options with_fallback(server_options o) {
-    o.fallback = [](fallback_reason r) { return status_decision(std::string("skipped; reason=") + describe(r)); };
+    o.fallback = [](fallback_reason r, const std::vector<header_ref>&) {
+      return status_decision(std::string("skipped; reason=") + describe(r));
+    };
     return o;
   }
 

@@ -53,8 +53,9 @@ struct server_options {
   std::chrono::milliseconds verdict_timeout{std::chrono::seconds(5)};
   session_limits limits;
   session_wants wants;
-  // The decision used when no verdict can be had; must not throw.
-  std::function<decision(fallback_reason)> fallback;
+  // The decision used when no verdict can be had, given the message's headers (so
+  // forged verdict headers can still be removed); must not throw.
+  std::function<decision(fallback_reason, const std::vector<header_ref>&)> fallback;
 };
 
 struct server_stats {

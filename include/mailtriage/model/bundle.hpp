@@ -55,4 +55,10 @@ void write_bundle(const std::filesystem::path& dir, const booster& b, manifest m
 // Loads and verifies a bundle. `expected_fingerprint` is the running extractor's.
 [[nodiscard]] loaded_model load_bundle(const std::filesystem::path& dir, const std::string& expected_fingerprint);
 
+// The same checks on a bundle held in memory (the built-in model): `files` maps each
+// file name to its bytes; `source` names the bundle in errors.
+[[nodiscard]] loaded_model load_bundle_bytes(const std::string& manifest_json,
+                                             const std::map<std::string, std::string>& files,
+                                             const std::string& source, const std::string& expected_fingerprint);
+
 }  // namespace mailtriage::model

@@ -30,6 +30,12 @@ struct outcome {
 [[nodiscard]] outcome decide(const policy_config& policy, const verdict& v, const message_facts& facts,
                              const std::vector<inbound_header>& inbound, const std::string& hmac_key);
 
+// Deletions of every inbound header whose name starts with `prefix` (case-insensitive),
+// highest index first so earlier indexes stay valid. Used by decide() and by the
+// fallback path, so a forged verdict never survives, judged or not.
+[[nodiscard]] std::vector<milter::reply> remove_forged(const std::string& prefix,
+                                                       const std::vector<inbound_header>& inbound);
+
 // "category=spam; score=0.973; model=abc; queue=QID[; sig=HEX]": the verdict header.
 // The signature is HMAC-SHA256 over "queue|category|score" with the key.
 [[nodiscard]] std::string verdict_header_value(const verdict& v, const std::string& queue_id,

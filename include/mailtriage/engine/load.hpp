@@ -1,0 +1,24 @@
+#pragma once
+// Builds the pieces of an engine snapshot from configuration: the model (a bundle
+// directory, or the default model compiled into the binary), the optional shadow
+// model, the HMAC key and the policy. Every failure throws std::runtime_error with one
+// line that says what is wrong, so a bad reload is refused and the old engine kept.
+#include <memory>
+#include <string>
+
+#include "mailtriage/config/config.hpp"
+#include "mailtriage/engine/engine.hpp"
+#include "mailtriage/engine/scorer.hpp"
+
+namespace mailtriage::engine {
+
+// `model_dir` empty: the built-in default model.
+[[nodiscard]] std::shared_ptr<const scorer> load_scorer(const std::string& model_dir, const mime::limits& limits,
+                                                        std::size_t reasons);
+
+[[nodiscard]] std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg);
+
+// The built-in model's bundle, verified like one on disk.
+[[nodiscard]] model::loaded_model builtin_model();
+
+}  // namespace mailtriage::engine

@@ -1,0 +1,217 @@
+#include "train.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "args.hpp"
+#include "corpus.hpp"
+#include "dataset.hpp"
+#include "mailtriage/features/schema.hpp"
+#include "mailtriage/model/bundle.hpp"
+#include "mailtriage/model/evaluation.hpp"
+#include "mailtriage/model/trainer.hpp"
+#include "mailtriage/util/json_writer.hpp"
+
+namespace mailtriage::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mailtriage train CORPUS... -o MODEL_DIR [options]\n"
+    "\n"
+    "CORPUS is a directory whose sub-directories name the labels (ham/, spam/, phishing/,\n"
+    "or your own: billing/, support/, ...), a maildir or an mbox file. Two labels give a\n"
+    "binary model, more a multi-class one.\n"
+    "\n"
+    "  -o, --out DIR          where the model bundle is written (created)\n"
+    "  --negative LABEL       the legitimate label thresholds are measured against (default: ham)\n"
+    "  --target-fpr F         false-positive rate on the negative label for the thresholds (0.001)\n"
+    "  --valid-fraction F     share of each label held out for early stopping (0.2)\n"
+    "  --seed N               split and sampling seed (1)\n"
+    "  --drop LIST            feature groups or names withheld from training, comma-separated\n"
+    "  --max-rounds N         boosting rounds at most (400); --early-stopping N (30)\n"
+    "  --max-depth N (6)  --eta F (0.1)  --threads N (2)\n"
+    "  --corpus-manifest TSV  path/label/source/subsource table to summarise sources\n"
+    "  --description TEXT     what the model was trained on and what it is not good for\n";
+
+struct source_info {
+  std::string source, subsource;
+};
+
+// manifest.tsv: path<TAB>label<TAB>source<TAB>subsource..., keyed by file name.
+std::map<std::string, source_info> read_corpus_manifest(const std::string& path) {
+  std::map<std::string, source_info> out;
+  if (path.empty()) return out;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> cols;
+    std::stringstream s(line);
+    std::string col;
+    while (std::getline(s, col, '\t')) cols.push_back(col);
+    if (cols.size() < 4) continue;
+    auto slash = cols[0].rfind('/');
+    out[slash == std::string::npos ? cols[0] : cols[0].substr(slash + 1)] = {cols[2], cols[3]};
+  }
+  return out;
+}
+
+std::string iso_date(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int train_main(const std::vector<std::string>& argv) {
+  arg_parser a(argv, kUsage);
+  std::string out = a.text({"-o", "--out"}, "");
+  std::string negative = a.text({"--negative"}, "ham");
+  double target_fpr = a.real({"--target-fpr"}, 0.001);
+  double valid_fraction = a.real({"--valid-fraction"}, 0.2);
+  model::train_params p;
+  p.seed = static_cast<unsigned>(a.integer({"--seed"}, 1));
+  p.max_rounds = static_cast<int>(a.integer({"--max-rounds"}, 400));
+  p.early_stopping_rounds = static_cast<int>(a.integer({"--early-stopping"}, 30));
+  p.max_depth = static_cast<int>(a.integer({"--max-depth"}, 6));
+  p.eta = a.real({"--eta"}, 0.1);
+  p.threads = static_cast<int>(a.integer({"--threads"}, 2));
+  auto drop_names = a.list({"--drop"});
+  std::string corpus_manifest = a.text({"--corpus-manifest"}, "");
+  std::string description = a.text({"--description"}, "");
+  auto paths = a.positional();
+  if (a.help()) return 0;
+  if (out.empty() || paths.empty()) return a.usage_error("CORPUS and -o MODEL_DIR are required");
+  if (valid_fraction <= 0 || valid_fraction >= 1) return a.usage_error("--valid-fraction must be in (0, 1)");
+
+  auto corpus = load_corpus(paths);
+  auto drop = dropped_columns(drop_names);
+  std::cerr << "featurizing " << corpus.size() << " messages\n";
+  dataset d = build_dataset(corpus, drop);
+  if (d.labels.size() < 2) throw std::runtime_error("training needs at least two labels (sub-directories)");
+  if (std::find(d.labels.begin(), d.labels.end(), negative) == d.labels.end()) {
+    std::cerr << "note: no '" << negative << "' label; thresholds are not chosen\n";
+    negative.clear();
+  }
+
+  // Stratified split with a fixed seed: each label contributes the same share.
+  std::mt19937 rng(p.seed);
+  std::vector<std::size_t> train_rows, valid_rows;
+  for (int c = 0; c < static_cast<int>(d.labels.size()); ++c) {
+    std::vector<std::size_t> rows;
+    for (std::size_t r = 0; r < d.label_ids.size(); ++r)
+      if (d.label_ids[r] == c) rows.push_back(r);
+    std::shuffle(rows.begin(), rows.end(), rng);
+    auto n_valid = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(rows.size()) * valid_fraction));
+    if (rows.size() < 2) throw std::runtime_error("label '" + d.labels[static_cast<std::size_t>(c)] + "' needs at least 2 messages");
+    valid_rows.insert(valid_rows.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid));
+    train_rows.insert(train_rows.end(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid), rows.end());
+  }
+  std::sort(train_rows.begin(), train_rows.end());
+  std::sort(valid_rows.begin(), valid_rows.end());
+  auto subset = [&](const std::vector<std::size_t>& rows) {
+    model::training_data t;
+    t.rows = d.rows.select(rows);
+    for (auto r : rows) t.labels.push_back(d.label_ids[r]);
+    return t;
+  };
+  auto train_set = subset(train_rows);
+  auto valid_set = subset(valid_rows);
+  std::cerr << "training on " << train_rows.size() << ", validating on " << valid_rows.size() << " ("
+            << d.labels.size() << " labels)\n";
+
+  auto result = model::train(train_set, valid_set, d.labels.size(), p, [](const model::round_score& s) {
+    if (s.round % 10 == 0 || s.round == 1)
+      std::fprintf(stderr, "  round %4d  train loss %.5f  validation loss %.5f\n", s.round, s.train_loss, s.valid_loss);
+  });
+  std::fprintf(stderr, "kept %d rounds (best validation loss %.5f)\n", result.best_round, result.best_valid_loss);
+
+  auto valid_probs = result.model.predict(valid_set.rows);
+  model::manifest m;
+  m.labels = d.labels;
+  m.negative_label = negative;
+  m.schema_fingerprint = features::schema_fingerprint();
+  m.schema_version = std::to_string(features::schema_version);
+  m.dropped_groups = drop_names;
+  if (!negative.empty())
+    m.thresholds = model::choose_thresholds(valid_probs, valid_set.labels, d.labels, negative, target_fpr);
+  auto ev = model::evaluate(valid_probs, valid_set.labels, d.labels, negative, m.thresholds);
+  m.metrics_json = "{\"validation\":" + ev.to_json() + "}";
+
+  json_writer pj(false);
+  pj.begin_object()
+      .field("objective", d.labels.size() == 2 ? "binary:logistic" : "multi:softprob")
+      .field("tree_method", "hist")
+      .field("max_depth", p.max_depth)
+      .field("eta", p.eta)
+      .field("subsample", p.subsample)
+      .field("colsample_bytree", p.colsample_bytree)
+      .field("max_rounds", p.max_rounds)
+      .field("early_stopping_rounds", p.early_stopping_rounds)
+      .field("rounds_kept", result.best_round)
+      .field("seed", static_cast<int>(p.seed))
+      .field("threads", p.threads)
+      .field("balance_classes", p.balance_classes)
+      .field("valid_fraction", valid_fraction)
+      .field("target_fpr", target_fpr)
+      .end_object();
+  m.params_json = pj.str();
+
+  auto sources = read_corpus_manifest(corpus_manifest);
+  std::map<std::string, std::map<std::string, std::size_t>> counts;  // label -> split -> n
+  std::map<std::string, std::size_t> by_source;
+  std::int64_t first = 0, last = 0;
+  for (auto r : train_rows) counts[d.meta[r].label]["train"]++;
+  for (auto r : valid_rows) counts[d.meta[r].label]["validation"]++;
+  for (const auto& mm : d.meta) {
+    auto slash = mm.path.rfind('/');
+    auto it = sources.find(slash == std::string::npos ? mm.path : mm.path.substr(slash + 1));
+    if (it != sources.end()) by_source[it->second.source + "/" + it->second.subsource]++;
+    // Dates outside 1990-2100 are broken headers, not a range.
+    if (mm.date > 631152000 && mm.date < 4102444800) {
+      if (!first || mm.date < first) first = mm.date;
+      if (!last || mm.date > last) last = mm.date;
+    }
+  }
+  json_writer tj(false);
+  tj.begin_object().key("counts").begin_object();
+  for (const auto& [label, split] : counts) {
+    tj.key(label).begin_object();
+    for (const auto& [name, n] : split) tj.field(name, static_cast<std::uint64_t>(n));
+    tj.end_object();
+  }
+  tj.end_object();
+  tj.key("sources").begin_object();
+  for (const auto& [s, n] : by_source) tj.field(s, static_cast<std::uint64_t>(n));
+  tj.end_object();
+  tj.key("date_range").begin_object();
+  if (first) tj.field("first", iso_date(first)).field("last", iso_date(last));
+  tj.end_object();
+  tj.field("messages", static_cast<std::uint64_t>(d.meta.size()));
+  tj.end_object();
+  m.training_data_json = tj.str();
+  m.created_by = "mailtriage " MAILTRIAGE_VERSION " train";
+  m.description = description;
+
+  model::write_bundle(out, result.model, m);
+  std::cout << "wrote " << out << " (" << d.labels.size() << " labels, " << result.best_round << " rounds)\n";
+  for (const auto& c : ev.classes) {
+    if (std::isnan(c.auc)) continue;
+    std::printf("  %-12s validation ROC AUC %.5f  recall@0.1%%FPR %.4f  threshold %.4f\n", c.label.c_str(), c.auc,
+                c.recall_at_01pct, static_cast<double>(c.threshold));
+  }
+  return 0;
+}
+
+}  // namespace mailtriage::cli

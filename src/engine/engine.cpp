@@ -1,0 +1,95 @@
+#include "mailtriage/engine/engine.hpp"
+
+#include <cstdio>
+
+#include "mailtriage/features/extract.hpp"
+#include "mailtriage/features/milter_envelope.hpp"
+#include "mailtriage/mime/parse.hpp"
+#include "mailtriage/policy/decide.hpp"
+#include "mailtriage/util/log.hpp"
+
+namespace mailtriage::engine {
+namespace {
+
+std::string strip_brackets(std::string_view a) {
+  if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
+  return std::string(a);
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out.empty() ? "-" : out;
+}
+
+bool is_subject(std::string_view name) {
+  static constexpr std::string_view subject = "subject";
+  if (name.size() != subject.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if ((name[i] | 0x20) != subject[i]) return false;
+  return true;
+}
+
+const char* final_name(const milter::reply& r) { return milter::name_of(r); }
+
+}  // namespace
+
+engine::engine(std::shared_ptr<const scorer> active, std::shared_ptr<const scorer> shadow,
+               policy::policy_config policy, std::string hmac_key)
+    : active_(std::move(active)), shadow_(std::move(shadow)), policy_(std::move(policy)), hmac_key_(std::move(hmac_key)) {}
+
+milter::decision engine::judge(const milter::transaction& t) const {
+  const auto env = features::envelope_from_transaction(t);
+  mime::message msg = mime::parse(t.raw, active_->limits());
+  features::extraction ex = features::extract_with_pii(msg, env);
+  policy::verdict v = active_->judge(msg, ex, false);
+
+  if (shadow_) {
+    // Same bytes, same features: only the model differs (a shadow model for another
+    // schema was refused at load).
+    policy::verdict sv = shadow_->judge(msg, ex, false);
+    shadow_stats_.scored.fetch_add(1, std::memory_order_relaxed);
+    if (sv.category != v.category) shadow_stats_.disagreements.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  policy::message_facts facts;
+  facts.queue_id = std::string(t.queue_id());
+  if (!t.sender.empty()) facts.sender = strip_brackets(t.sender.front());
+  for (const auto& r : t.recipients)
+    if (!r.empty()) facts.recipients.push_back(strip_brackets(r.front()));
+  facts.size = t.message_bytes;
+  facts.authenticated = env.authenticated;
+
+  std::vector<policy::inbound_header> inbound;
+  inbound.reserve(t.headers.size());
+  const mime::header_field* subject = msg.header("Subject");
+  for (const auto& h : t.headers) {
+    policy::inbound_header ih{h.name, h.index, {}};
+    if (subject && h.index == 1 && is_subject(h.name)) {
+      // The Subject the MTA holds is the raw (undecoded) value: prefixing keeps its encoding.
+      std::string_view raw = subject->raw_value;
+      while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) raw.remove_prefix(1);
+      ih.value = std::string(raw);
+    }
+    inbound.push_back(std::move(ih));
+  }
+
+  policy::outcome o = policy::decide(policy_, v, facts, inbound, hmac_key_);
+  char score[16];
+  std::snprintf(score, sizeof score, "%.3f", static_cast<double>(v.score));
+  // One line per message: identifiers and the decision, never content or addresses.
+  log::info("verdict", {{"queue_id", facts.queue_id},
+                        {"category", v.category},
+                        {"score", score},
+                        {"model", v.model_id},
+                        {"rules", join(o.applied_rules)},
+                        {"shadow_rules", join(o.shadow_rules)},
+                        {"action", final_name(o.final_reply)},
+                        {"pii", v.pii.any() ? "yes" : "no"}});
+  milter::decision d;
+  d.modifications = std::move(o.modifications);
+  d.final_reply = std::move(o.final_reply);
+  return d;
+}
+
+}  // namespace mailtriage::engine

@@ -1,0 +1,52 @@
+#include "mailtriage/engine/load.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "mailtriage/features/schema.hpp"
+
+// The default model bundle, linked in by src/engine/builtin_model.S.
+extern "C" {
+extern const char mailtriage_builtin_manifest[];
+extern const char mailtriage_builtin_manifest_end[];
+extern const char mailtriage_builtin_booster[];
+extern const char mailtriage_builtin_booster_end[];
+}
+
+namespace mailtriage::engine {
+
+model::loaded_model builtin_model() {
+  std::string_view manifest(mailtriage_builtin_manifest,
+                            static_cast<std::size_t>(mailtriage_builtin_manifest_end - mailtriage_builtin_manifest));
+  std::string_view booster(mailtriage_builtin_booster,
+                           static_cast<std::size_t>(mailtriage_builtin_booster_end - mailtriage_builtin_booster));
+  return model::load_bundle_bytes(std::string(manifest), {{"model.ubj", std::string(booster)}}, "<built-in model>",
+                                  features::schema_fingerprint());
+}
+
+std::shared_ptr<const scorer> load_scorer(const std::string& model_dir, const mime::limits& limits,
+                                          std::size_t reasons) {
+  model::loaded_model m =
+      model_dir.empty() ? builtin_model() : model::load_bundle(model_dir, features::schema_fingerprint());
+  return std::make_shared<const scorer>(std::move(m), limits, reasons);
+}
+
+std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg) {
+  mime::limits limits;  // the parser's documented defaults
+  auto active = load_scorer(cfg.model.path, limits, cfg.model.reasons);
+  std::shared_ptr<const scorer> shadow;
+  if (!cfg.model.shadow_path.empty()) shadow = load_scorer(cfg.model.shadow_path, limits, 0);
+  std::string key;
+  if (!cfg.policy.hmac_key_file.empty()) {
+    std::ifstream in(cfg.policy.hmac_key_file, std::ios::binary);
+    if (!in) throw std::runtime_error(cfg.policy.hmac_key_file + ": cannot read the HMAC key file");
+    std::ostringstream s;
+    s << in.rdbuf();
+    key = s.str();
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+    if (key.size() < 16) throw std::runtime_error(cfg.policy.hmac_key_file + ": HMAC key shorter than 16 bytes");
+  }
+  return std::make_shared<const engine>(std::move(active), std::move(shadow), cfg.policy, std::move(key));
+}
+
+}  // namespace mailtriage::engine

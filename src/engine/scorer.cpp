@@ -1,0 +1,69 @@
+#include "mailtriage/engine/scorer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "mailtriage/features/extract.hpp"
+#include "mailtriage/features/schema.hpp"
+#include "mailtriage/mime/parse.hpp"
+
+namespace mailtriage::engine {
+
+scorer::scorer(model::loaded_model model, mime::limits limits, std::size_t reasons)
+    : model_(std::move(model)), limits_(limits), reasons_(reasons) {}
+
+scoring scorer::score(std::string_view raw, const features::envelope_facts& env, bool exact) const {
+  scoring s;
+  s.message = mime::parse(raw, limits_);
+  s.features = features::extract_with_pii(s.message, env);
+  s.verdict = judge(s.message, s.features, exact);
+  return s;
+}
+
+policy::verdict scorer::judge(const mime::message& msg, const features::extraction& ex, bool exact) const {
+  const auto& info = model_.info;
+  const auto& v = ex.vector;
+  policy::verdict out;
+  out.model_id = model_.id;
+  auto probs = model_.model.predict(v.indices, v.values);
+  std::size_t top = 0;
+  for (std::size_t c = 0; c < probs.size(); ++c) {
+    out.probabilities.emplace_back(info.labels[c], probs[c]);
+    if (probs[c] > probs[top]) top = c;
+    auto t = info.thresholds.find(info.labels[c]);
+    if (t != info.thresholds.end() && probs[c] >= t->second.threshold) out.flagged.push_back(info.labels[c]);
+  }
+  out.category = info.labels[top];
+  out.score = probs[top];
+  out.pii.payment_card = ex.pii.payment_cards > 0;
+  out.pii.iban = ex.pii.ibans > 0;
+  out.pii.us_ssn = ex.pii.us_ssns > 0;
+
+  if (reasons_ == 0) return out;
+  // Contributions to the chosen category's margin; the strongest first.
+  auto contrib = model_.model.contributions(v.indices, v.values, !exact);
+  const std::size_t width = model_.model.columns() + 1;
+  const float* block = contrib.data() + top * width;
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t col : v.indices)
+    if (block[col] != 0.0f) order.push_back(col);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    float fa = std::fabs(block[a]), fb = std::fabs(block[b]);
+    return fa != fb ? fa > fb : a < b;
+  });
+  if (order.size() > reasons_) order.resize(reasons_);
+  // Hashed columns only get their token text when one of them is a reason: naming
+  // tokens costs a second extraction pass, so it is done only when needed.
+  features::token_names names;
+  bool need_names = std::any_of(order.begin(), order.end(),
+                                [](std::uint32_t c) { return c >= features::dense_count; });
+  if (need_names) {
+    features::envelope_facts unknown_env;  // the envelope adds no tokens
+    (void)features::extract_with_pii(msg, unknown_env, &names);
+  }
+  for (std::uint32_t col : order)
+    out.reasons.push_back(policy::reason{features::describe_column(col, need_names ? &names : nullptr), block[col]});
+  return out;
+}
+
+}  // namespace mailtriage::engine
