@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libboost-dev libboost-system-dev      # Boost.Asio / Beast (header-only in 1.74)
   libmilter-dev                         # mfdef.h only: the protocol constants
-  libmimetic-dev libxgboost-dev libssl-dev libyaml-cpp-dev libsystemd-dev
+  libmimetic-dev libgumbo-dev libxgboost-dev libssl-dev libyaml-cpp-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postfix                               # smtpd, smtp-source, smtp-sink for end-to-end tests
   miltertest                            # an independent milter protocol client

@@ -1,0 +1,21 @@
+#pragma once
+// Charset conversion to UTF-8 with glibc iconv (private). Converters are cached per thread,
+// so every function here is thread-safe and the cache dies with its thread.
+#include <string>
+#include <string_view>
+
+namespace mailtriage::mime::detail {
+
+[[nodiscard]] bool is_valid_utf8(std::string_view s);
+
+struct conversion {
+  std::string text;  // UTF-8
+  bool bad = false;  // unknown charset, invalid sequences replaced, or fallback used
+};
+
+// Converts `in`, declared as `charset` ("" when undeclared), to UTF-8. Unknown or missing
+// charsets fall back to UTF-8 when the bytes are valid UTF-8, else windows-1252. Invalid
+// sequences become U+FFFD. Output is at most a small multiple of the input size.
+[[nodiscard]] conversion to_utf8(std::string_view in, std::string_view charset);
+
+}  // namespace mailtriage::mime::detail

@@ -1,0 +1,119 @@
+#include "header_section.hpp"
+
+#include <cstring>
+
+#include "rfc2047.hpp"
+#include "text_util.hpp"
+
+namespace mailtriage::mime::detail {
+namespace {
+
+// Offset just past the first empty line at or after `pos` (a line start), or s.size().
+std::size_t skip_to_body(std::string_view s, std::size_t pos) {
+  while (pos < s.size()) {
+    if (s[pos] == '\n') return pos + 1;
+    if (s[pos] == '\r' && pos + 1 < s.size() && s[pos + 1] == '\n') return pos + 2;
+    const char* nl = static_cast<const char*>(std::memchr(s.data() + pos, '\n', s.size() - pos));
+    if (!nl) return s.size();
+    pos = static_cast<std::size_t>(nl - s.data()) + 1;
+  }
+  return s.size();
+}
+
+void finish_field(std::string_view entity, std::size_t name_begin, std::size_t colon, std::size_t end,
+                  header_section& out, defect_set& defects) {
+  std::string_view name = entity.substr(name_begin, colon - name_begin);
+  while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
+  std::string_view raw = entity.substr(colon + 1, end - colon - 1);
+  if (name.empty()) defects.set(defect::bad_header);
+  if (has_eight_bit(name) || has_eight_bit(raw)) defects.set(defect::eight_bit_header);
+  header_field f;
+  f.name = std::string(name);
+  f.raw_value = std::string(raw);
+  std::string unfolded = unfold(raw);
+  f.value = decode_header_text(unfolded, defects);
+  out.fields.push_back(std::move(f));
+}
+
+}  // namespace
+
+std::string unfold(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw)
+    if (c != '\r' && c != '\n') out.push_back(c);
+  return std::string(trim(out));
+}
+
+header_section parse_header_section(std::string_view entity, const limits& lim, std::uint32_t& headers_left,
+                                    defect_set& defects) {
+  header_section out;
+  const std::size_t limit = std::min(entity.size(), lim.max_header_bytes);
+  std::size_t pos = 0;
+  // Current field: [name_begin, colon) name, value up to field_end (EOL of last line).
+  bool in_field = false;
+  std::size_t name_begin = 0, colon = 0, field_end = 0;
+  bool first_line = true;
+  auto close_field = [&] {
+    if (!in_field) return;
+    in_field = false;
+    if (headers_left == 0) {
+      defects.set(defect::header_limit);
+      return;
+    }
+    --headers_left;
+    finish_field(entity, name_begin, colon, field_end, out, defects);
+  };
+  while (pos < entity.size()) {
+    if (pos >= limit) {
+      close_field();
+      defects.set(defect::header_size_limit);
+      out.body_offset = skip_to_body(entity, pos);
+      return out;
+    }
+    const char* nl = static_cast<const char*>(std::memchr(entity.data() + pos, '\n', entity.size() - pos));
+    std::size_t eol = nl ? static_cast<std::size_t>(nl - entity.data()) : entity.size();
+    std::size_t next = nl ? eol + 1 : entity.size();
+    std::size_t line_end = (eol > pos && entity[eol - 1] == '\r') ? eol - 1 : eol;
+    if (line_end == pos) {  // empty line: end of the header section
+      close_field();
+      out.body_offset = next;
+      return out;
+    }
+    char c0 = entity[pos];
+    if (is_wsp(c0)) {
+      if (in_field) field_end = line_end;
+      else defects.set(defect::bad_header);
+    } else {
+      close_field();
+      std::string_view line = entity.substr(pos, line_end - pos);
+      std::size_t c = line.find(':');
+      if (first_line && line.starts_with("From ")) {
+        // mbox separator line: not a header field
+      } else if (c == std::string_view::npos) {
+        // Not a field: the body started without its empty line (or, on the first line,
+        // there is no header section at all).
+        defects.set(defect::bad_header);
+        out.body_offset = pos;
+        return out;
+      } else {
+        in_field = true;
+        name_begin = pos;
+        colon = pos + c;
+        field_end = line_end;
+      }
+    }
+    first_line = false;
+    if (!nl) {
+      close_field();
+      out.body_offset = entity.size();
+      return out;
+    }
+    pos = next;
+  }
+  close_field();
+  out.body_offset = entity.size();
+  return out;
+}
+
+}  // namespace mailtriage::mime::detail

@@ -1,0 +1,44 @@
+#pragma once
+// Small string helpers shared by the mime sources (private). Pure functions, thread-safe.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace mailtriage::mime::detail {
+
+[[nodiscard]] inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+[[nodiscard]] inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+[[nodiscard]] inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+[[nodiscard]] inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+[[nodiscard]] inline bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+[[nodiscard]] inline std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+[[nodiscard]] inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+[[nodiscard]] inline bool has_eight_bit(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  return false;
+}
+
+// Appends `s` to `out` with runs of whitespace collapsed to one space; leading space is
+// dropped when `out` is empty or already ends in whitespace.
+void append_collapsed(std::string& out, std::string_view s);
+
+}  // namespace mailtriage::mime::detail

@@ -1,0 +1,243 @@
+// Transfer decoders. Base64 uses mimetic's Base64::Decoder for the arithmetic, driven one
+// character at a time by our own loop, which validates (mimetic silently skips bad input),
+// resynchronises after padding and stops at the output cap. Quoted-printable and uuencode
+// are our own: mimetic's QP decoder does not report malformed escapes.
+#include "transfer.hpp"
+
+#include <mimetic/codec/base64.h>
+
+#include <cstring>
+
+#include "text_util.hpp"
+
+namespace mailtriage::mime::detail {
+namespace {
+
+// Output iterator appending to a string up to a cap; further writes are dropped.
+class capped_appender {
+ public:
+  capped_appender(std::string& out, std::size_t cap, bool& capped) : out_(&out), cap_(cap), capped_(&capped) {}
+  capped_appender& operator*() { return *this; }
+  capped_appender& operator++() { return *this; }
+  capped_appender& operator++(int) { return *this; }
+  template <class T>
+  capped_appender& operator=(T value) {
+    if (out_->size() < cap_) out_->push_back(static_cast<char>(value));
+    else *capped_ = true;
+    return *this;
+  }
+
+ private:
+  std::string* out_;
+  std::size_t cap_;
+  bool* capped_;
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// Value of the escape "=XX" starting at s[i] (s[i] == '='), or -1 when malformed.
+int escape_value(std::string_view s, std::size_t i) {
+  if (i + 2 >= s.size()) return -1;
+  int hi = hex_value(s[i + 1]);
+  int lo = hex_value(s[i + 2]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+bool is_b64(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+}  // namespace
+
+decoded decode_base64(std::string_view in, std::size_t cap) {
+  decoded r;
+  r.bytes.reserve(std::min(cap, in.size() / 4 * 3 + 3));
+  mimetic::Base64::Decoder dec;
+  capped_appender out(r.bytes, cap, r.capped);
+  std::size_t group = 0;  // alphabet characters in the current 4-character group
+  bool padded = false;
+  for (char ch : in) {
+    auto c = static_cast<unsigned char>(ch);
+    if (is_b64(c)) {
+      if (padded) {  // data after padding: a second blob glued on; start a fresh group
+        r.bad = true;
+        padded = false;
+      }
+      dec.process(c, out);
+      group = (group + 1) & 3u;
+      if (r.capped) break;
+    } else if (c == '=') {
+      if (!padded) {
+        if (group < 2) r.bad = true;
+        dec.flush(out);
+        group = 0;
+        padded = true;
+      }
+    } else if (!is_space(ch)) {
+      r.bad = true;
+    }
+  }
+  if (!r.capped) {
+    if (group == 1) r.bad = true;  // 6 dangling bits cannot make a byte
+    if (group != 0 && !padded) dec.flush(out);
+  }
+  return r;
+}
+
+decoded decode_qp(std::string_view in, std::size_t cap) {
+  decoded r;
+  r.bytes.reserve(std::min(cap, in.size()));
+  std::string& out = r.bytes;
+  std::size_t pos = 0;
+  while (pos < in.size()) {
+    if (out.size() >= cap) {
+      r.capped = true;
+      break;
+    }
+    const char* nl = static_cast<const char*>(std::memchr(in.data() + pos, '\n', in.size() - pos));
+    std::size_t line_end = nl ? static_cast<std::size_t>(nl - in.data()) : in.size();
+    std::size_t next = nl ? line_end + 1 : in.size();
+    std::string_view eol = in.substr(line_end, next - line_end);
+    std::string_view line = in.substr(pos, line_end - pos);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+      eol = in.substr(line_end - 1, next - line_end + 1);
+    }
+    while (!line.empty() && is_wsp(line.back())) line.remove_suffix(1);  // transport padding
+    bool soft = !line.empty() && line.back() == '=';
+    if (soft) line.remove_suffix(1);
+    for (std::size_t i = 0; i < line.size() && out.size() < cap; ++i) {
+      char c = line[i];
+      if (c == '=') {
+        if (int v = escape_value(line, i); v >= 0) {
+          out.push_back(static_cast<char>(v));
+          i += 2;
+          continue;
+        }
+        r.bad = true;
+      }
+      out.push_back(c);
+    }
+    if (!soft) out.append(eol);
+    pos = next;
+  }
+  if (out.size() > cap) {
+    out.resize(cap);
+    r.capped = true;
+  }
+  return r;
+}
+
+decoded decode_q(std::string_view in) {
+  decoded r;
+  r.bytes.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '_') {
+      r.bytes.push_back(' ');
+    } else if (c == '=') {
+      if (int v = escape_value(in, i); v >= 0) {
+        r.bytes.push_back(static_cast<char>(v));
+        i += 2;
+      } else {
+        r.bad = true;
+        r.bytes.push_back(c);
+      }
+    } else {
+      r.bytes.push_back(c);
+    }
+  }
+  return r;
+}
+
+decoded copy_identity(std::string_view in, std::size_t cap) {
+  decoded r;
+  r.capped = in.size() > cap;
+  r.bytes.assign(in.substr(0, std::min(cap, in.size())));
+  return r;
+}
+
+namespace {
+
+struct line_view {
+  std::string_view text;  // without EOL
+  std::size_t next = 0;   // offset of the following line
+};
+
+line_view line_at(std::string_view s, std::size_t pos) {
+  const char* nl = static_cast<const char*>(std::memchr(s.data() + pos, '\n', s.size() - pos));
+  std::size_t end = nl ? static_cast<std::size_t>(nl - s.data()) : s.size();
+  std::string_view t = s.substr(pos, end - pos);
+  if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+  return {t, nl ? end + 1 : s.size()};
+}
+
+// "begin 644 name": mode is 3 or 4 octal digits.
+bool parse_begin(std::string_view line, std::string& filename) {
+  if (!line.starts_with("begin ")) return false;
+  std::size_t i = 6;
+  std::size_t digits = 0;
+  while (i < line.size() && line[i] >= '0' && line[i] <= '7') {
+    ++i;
+    ++digits;
+  }
+  if (digits < 3 || digits > 4 || i >= line.size() || line[i] != ' ') return false;
+  filename = std::string(trim(line.substr(i + 1)));
+  return !filename.empty();
+}
+
+}  // namespace
+
+bool find_uuencoded(std::string_view text, std::size_t from, std::size_t cap, uu_block& out) {
+  std::size_t pos = from;
+  while (pos < text.size()) {
+    line_view l = line_at(text, pos);
+    if (!parse_begin(l.text, out.filename)) {
+      pos = l.next;
+      continue;
+    }
+    out.begin = pos;
+    out.data = decoded{};
+    std::string& bytes = out.data.bytes;
+    pos = l.next;
+    bool ended = false;
+    while (pos < text.size()) {
+      line_view d = line_at(text, pos);
+      pos = d.next;
+      if (d.text == "end") {
+        ended = true;
+        break;
+      }
+      if (d.text.empty()) continue;
+      auto sextet = [&](std::size_t i) {
+        return i < d.text.size() ? static_cast<unsigned>(d.text[i] - ' ') & 0x3Fu : 0u;
+      };
+      std::size_t n = sextet(0);
+      if (n == 0) continue;  // the "`" line before "end"
+      if ((d.text.size() - 1) * 3 / 4 + 3 < n) out.data.bad = true;  // line too short
+      for (std::size_t i = 1, produced = 0; produced < n; i += 4) {
+        unsigned v = (sextet(i) << 18) | (sextet(i + 1) << 12) | (sextet(i + 2) << 6) | sextet(i + 3);
+        for (int k = 2; k >= 0 && produced < n; --k, ++produced) {
+          if (bytes.size() >= cap) {
+            out.data.capped = true;
+            break;
+          }
+          bytes.push_back(static_cast<char>((v >> (8 * k)) & 0xFFu));
+        }
+        if (out.data.capped) break;
+      }
+      if (out.data.capped) break;
+    }
+    if (!ended) out.data.bad = true;
+    out.end = pos;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace mailtriage::mime::detail
