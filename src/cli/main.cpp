@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "featurize.hpp"
 #include "replay.hpp"
 
 namespace {
@@ -13,6 +14,7 @@ constexpr const char* kUsage =
     "usage: mailtriage COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
+    "  featurize write LIBSVM feature vectors of message files (or --schema: the schema)\n"
     "  replay    send message files through a milter socket and report throughput and latency\n"
     "  version   print the version\n"
     "\n"
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
+    if (command == "featurize") return mailtriage::cli::featurize_main(args);
     if (command == "replay") return mailtriage::cli::replay_main(args);
     if (command == "version" || command == "--version") {
       std::cout << "mailtriage " MAILTRIAGE_VERSION "\n";
