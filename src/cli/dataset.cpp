@@ -118,7 +118,7 @@ dataset build_dataset(const std::vector<labelled_message>& corpus, const std::se
             break;
           }
         mm.from_domain = from_domain(msg);
-        if (auto t = features::parse_date(msg.header_value("Date"))) mm.date = *t;
+        if (auto when = features::parse_date(msg.header_value("Date"))) mm.date = *when;
       }
     });
   }

@@ -125,7 +125,9 @@ int eval_main(const std::vector<std::string>& argv) {
     (is_neg ? overall.neg : overall.pos)++;
     if (f) (is_neg ? overall.neg_flagged : overall.pos_flagged)++;
   }
-  auto rate = [](std::size_t a, std::size_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  auto rate = [](std::size_t part, std::size_t whole) {
+    return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+  };
   std::vector<slice_row> rows;
   for (const auto& [key, t] : slices)
     rows.push_back({key.first, key.second, t.neg, t.pos, rate(t.neg_flagged, t.neg), rate(t.pos_flagged, t.pos)});

@@ -7,6 +7,7 @@
 
 #include "check.hpp"
 #include "eval.hpp"
+#include "featurize.hpp"
 #include "replay.hpp"
 #include "score.hpp"
 #include "train.hpp"
@@ -21,6 +22,7 @@ constexpr const char* kUsage =
     "  explain        explain one message's verdict feature by feature\n"
     "  train          train a model bundle from a labelled corpus\n"
     "  eval           evaluate a model bundle on a labelled corpus (JSON and HTML report)\n"
+    "  featurize      write LIBSVM feature vectors of message files (--schema: the schema)\n"
     "  check-config   validate a configuration file, its model and policy\n"
     "  verify-header  check an X-Triage-Verdict header's HMAC signature\n"
     "  replay         send message files through a milter socket; throughput and latency\n"
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     if (command == "explain") return cli::explain_main(args);
     if (command == "train") return cli::train_main(args);
     if (command == "eval") return cli::eval_main(args);
+    if (command == "featurize") return cli::featurize_main(args);
     if (command == "check-config") return cli::check_config_main(args);
     if (command == "verify-header") return cli::verify_header_main(args);
     if (command == "replay") return cli::replay_main(args);

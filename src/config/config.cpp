@@ -78,6 +78,28 @@ std::string checked_reply(yaml_section& s, const std::string& key, const std::st
   return text;
 }
 
+bool istarts_with(const std::string& s, const std::string& prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+// `discard: true`: the value only confirms the action; `false` would read as "do not",
+// which an action list cannot express, so it is refused rather than obeyed wrongly.
+void require_true(yaml_section& a, const std::string& key) {
+  auto v = a.boolean(key);
+  if (v && !*v) a.fail(key, "write 'true' or leave the action out");
+}
+
+bool valid_header_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (c <= ' ' || c == ':' || static_cast<unsigned char>(c) >= 0x7f) return false;
+  return true;
+}
+
 policy::action read_action(yaml_section a) {
   auto keys = a.keys();
   if (keys.size() != 1)
@@ -91,7 +113,7 @@ policy::action read_action(yaml_section a) {
     act.type = kind::add_header;
     act.name = h.text("name", "");
     act.value = h.text("value", "");
-    if (act.name.empty() || act.name.find_first_of(": \t\r\n") != std::string::npos)
+    if (!valid_header_name(act.name))
       h.fail("name", "expected a header name without spaces or colons");
     h.finish();
   } else if (k == "subject_prefix") {
@@ -103,7 +125,7 @@ policy::action read_action(yaml_section a) {
     if (act.value.find('@') == std::string::npos) a.fail(k, "expected an address such as review@example.org");
   } else if (k == "remove_recipients") {
     act.type = kind::remove_recipients;
-    (void)a.boolean(k);
+    require_true(a, k);
   } else if (k == "quarantine") {
     act.type = kind::quarantine;
     act.value = a.text(k, "held by mailtriage: {category} {score}");
@@ -115,10 +137,10 @@ policy::action read_action(yaml_section a) {
     act.value = checked_reply(a, k, a.text(k, "451 4.7.1 Try again later"), '4');
   } else if (k == "discard") {
     act.type = kind::discard;
-    (void)a.boolean(k);
+    require_true(a, k);
   } else if (k == "accept") {
     act.type = kind::accept;
-    (void)a.boolean(k);
+    require_true(a, k);
   } else {
     a.fail(k, "unknown action");
   }
@@ -146,7 +168,11 @@ policy::rule read_rule(yaml_section r) {
   if (m.has("max_size")) rule.when.max_size = m.bytes("max_size", 0, 0, 1ull << 40);
   rule.when.authenticated = m.boolean("authenticated");
   m.finish();
-  for (auto& a : r.items("actions")) rule.actions.push_back(read_action(std::move(a)));
+  for (auto& a : r.items("actions")) {
+    if (!rule.actions.empty() && rule.actions.back().terminal())
+      a.fail("", "nothing can follow reject, tempfail, discard or accept in a rule's actions");
+    rule.actions.push_back(read_action(std::move(a)));
+  }
   if (rule.actions.empty()) r.fail("actions", "a rule needs at least one action");
   rule.shadow = r.boolean("shadow").value_or(false);
   rule.stop = r.boolean("stop").value_or(false);
@@ -164,6 +190,20 @@ policy::policy_config read_policy(yaml_section s) {
   p.headers.verdict = h.text("verdict", p.headers.verdict);
   p.headers.status = h.text("status", p.headers.status);
   p.headers.max_reasons = h.integer("max_reasons", 5, 0, 20);
+  // Our headers must be valid names and carry the prefix, so the anti-forgery step
+  // (which removes inbound headers by prefix) covers every one of them.
+  for (auto [key, value] : {std::pair<const char*, const std::string*>{"category", &p.headers.category},
+                            {"score", &p.headers.score},
+                            {"reasons", &p.headers.reasons},
+                            {"verdict", &p.headers.verdict},
+                            {"status", &p.headers.status}}) {
+    if (value->empty()) continue;  // that header is switched off
+    if (!valid_header_name(*value)) h.fail(key, "expected a header name without spaces or colons");
+    if (!p.headers.prefix.empty() && !istarts_with(*value, p.headers.prefix))
+      h.fail(key, "must start with the prefix '" + p.headers.prefix + "' so forged copies are removed");
+  }
+  if (!p.headers.prefix.empty() && !valid_header_name(p.headers.prefix))
+    h.fail("prefix", "expected the start of a header name, such as X-Triage-");
   h.finish();
   p.hmac_key_file = s.text("hmac_key_file", "");
   for (auto& r : s.items("rules")) p.rules.push_back(read_rule(std::move(r)));

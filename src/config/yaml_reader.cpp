@@ -1,6 +1,7 @@
 #include "yaml_reader.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -146,7 +147,7 @@ std::optional<double> yaml_section::real(const std::string& key, double min, dou
   char* end = nullptr;
   const std::string& text = v->Scalar();
   double d = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size()) fail(key, "expected a number");
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(d)) fail(key, "expected a number");
   if (d < min || d > max) fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   return d;
 }

@@ -5,6 +5,7 @@
 
 #include "mailtriage/features/schema.hpp"
 
+#ifdef MAILTRIAGE_HAVE_BUILTIN_MODEL
 // The default model bundle, linked in by src/engine/builtin_model.S.
 extern "C" {
 extern const char mailtriage_builtin_manifest[];
@@ -12,16 +13,21 @@ extern const char mailtriage_builtin_manifest_end[];
 extern const char mailtriage_builtin_booster[];
 extern const char mailtriage_builtin_booster_end[];
 }
+#endif
 
 namespace mailtriage::engine {
 
 model::loaded_model builtin_model() {
+#ifndef MAILTRIAGE_HAVE_BUILTIN_MODEL
+  throw model::model_error("this build has no built-in model: set model.path to a model bundle");
+#else
   std::string_view manifest(mailtriage_builtin_manifest,
                             static_cast<std::size_t>(mailtriage_builtin_manifest_end - mailtriage_builtin_manifest));
   std::string_view booster(mailtriage_builtin_booster,
                            static_cast<std::size_t>(mailtriage_builtin_booster_end - mailtriage_builtin_booster));
   return model::load_bundle_bytes(std::string(manifest), {{"model.ubj", std::string(booster)}}, "<built-in model>",
                                   features::schema_fingerprint());
+#endif
 }
 
 std::shared_ptr<const scorer> load_scorer(const std::string& model_dir, const mime::limits& limits,

@@ -195,6 +195,13 @@ html_extract extract_html(std::string_view html, std::size_t max_links) {
   // libxml2 must be initialised once, before any thread uses it.
   static std::once_flag init;
   std::call_once(init, [] { xmlInitParser(); });
+  // libxml2 keeps its generic error handler per thread; nothing it says about hostile
+  // HTML belongs on our stderr.
+  thread_local bool silenced = [] {
+    xmlSetGenericErrorFunc(nullptr, on_diagnostic);
+    return true;
+  }();
+  (void)silenced;
   static const htmlSAXHandler handler = make_handler();
 
   walker w;
@@ -203,8 +210,10 @@ html_extract extract_html(std::string_view html, std::size_t max_links) {
   htmlSAXHandler sax = handler;  // libxml2 wants a mutable pointer
   htmlParserCtxtPtr ctxt = htmlCreatePushParserCtxt(&sax, &w, nullptr, 0, nullptr, XML_CHAR_ENCODING_UTF8);
   if (!ctxt) return w.out;
-  htmlCtxtUseOptions(ctxt, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                               HTML_PARSE_COMPACT);
+  // The text is already UTF-8 (mime converted it from the part's charset): a <meta
+  // charset> inside must not make libxml2 convert it a second time.
+  htmlCtxtUseOptions(ctxt, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_COMPACT |
+                               HTML_PARSE_IGNORE_ENC);
   // Fed in slices: htmlParseChunk takes an int length.
   constexpr std::size_t slice = 1 << 20;
   for (std::size_t off = 0; off < html.size(); off += slice) {

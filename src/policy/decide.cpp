@@ -204,14 +204,16 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
   // 2. Our verdict headers.
   if (!h.category.empty()) out.modifications.push_back(milter::add_header{h.category, header_safe(v.category)});
   if (!h.score.empty()) out.modifications.push_back(milter::add_header{h.score, fixed3(v.score)});
-  if (!h.reasons.empty() && !v.reasons.empty())
+  if (!h.reasons.empty() && !v.reasons.empty() && h.max_reasons > 0)
     out.modifications.push_back(milter::add_header{h.reasons, header_safe(format_reasons(v.reasons, h.max_reasons))});
   if (!h.verdict.empty())
     out.modifications.push_back(
         milter::add_header{h.verdict, header_safe(verdict_header_value(v, facts.queue_id, hmac_key))});
 
-  // 3. Rules, in order.
+  // 3. Rules, in order. Subject prefixes from several rules stack, in rule order, into
+  // one edit of the Subject.
   bool final_set = false;
+  std::string subject_prefixes;
   for (const auto& r : policy.rules) {
     if (!matches(r.when, v, facts)) continue;
     if (r.shadow) {
@@ -225,20 +227,8 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
           out.modifications.push_back(milter::add_header{a.name, header_safe(expand(a.value, v, facts, r.name))});
           break;
         case action::kind::subject_prefix: {
-          const inbound_header* subject = nullptr;
-          for (const auto& ih : inbound)
-            if (lower(ih.name) == "subject") {
-              subject = &ih;
-              break;
-            }
-          std::string prefix_text = expand(a.value, v, facts, r.name);
-          if (subject) {
-            if (!subject->value.starts_with(prefix_text))
-              out.modifications.push_back(
-                  milter::change_header{subject->index, subject->name, header_safe(prefix_text + subject->value, 4000)});
-          } else {
-            out.modifications.push_back(milter::add_header{"Subject", header_safe(prefix_text)});
-          }
+          std::string p = expand(a.value, v, facts, r.name);
+          if (subject_prefixes.find(p) == std::string::npos) subject_prefixes += p;
           break;
         }
         case action::kind::add_recipient:
@@ -268,6 +258,20 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
       }
     }
     if (r.stop || final_set) break;
+  }
+  if (!subject_prefixes.empty()) {
+    const inbound_header* subject = nullptr;
+    for (const auto& ih : inbound)
+      if (lower(ih.name) == "subject") {
+        subject = &ih;
+        break;
+      }
+    if (!subject) {
+      out.modifications.push_back(milter::add_header{"Subject", header_safe(subject_prefixes)});
+    } else if (!subject->value.starts_with(subject_prefixes)) {
+      out.modifications.push_back(
+          milter::change_header{subject->index, subject->name, header_safe(subject_prefixes + subject->value, 4000)});
+    }
   }
   return out;
 }

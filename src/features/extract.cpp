@@ -1,0 +1,27 @@
+#include "mailtriage/features/extract.hpp"
+
+#include "groups.hpp"
+#include "vector_builder.hpp"
+
+namespace mailtriage::features {
+
+extraction extract_with_pii(const mime::message& msg, const envelope_facts& env, token_names* names) {
+  extraction out;
+  detail::vector_builder b(names);
+  detail::sender_context sc = detail::analyse_sender(msg);
+  detail::add_envelope_features(env, sc, b);
+  detail::add_header_features(msg, sc, b);
+  detail::add_auth_features(msg, b);
+  detail::add_mailer_features(msg, b);
+  detail::add_structure_features(msg, b);
+  detail::add_url_features(msg, b);
+  detail::add_text_features(msg, b, out.pii);
+  out.vector = b.finish();
+  return out;
+}
+
+feature_vector extract(const mime::message& msg, const envelope_facts& env) {
+  return extract_with_pii(msg, env, nullptr).vector;
+}
+
+}  // namespace mailtriage::features

@@ -1,0 +1,31 @@
+#pragma once
+// Word tokenizer for subject and visible text (private). Tokens are normalised so that
+// they carry content, not identities or dates: ASCII letters lower-cased; e-mail
+// addresses -> "<email>", URLs -> "<url>", host names -> "<host>", numbers -> "<num1>" ..
+// "<num5+>" by digit count, long mixed / hex / base64-like strings -> "<id>".
+// Stateless apart from the caller-owned text_stats; pure and thread-safe.
+#include <cstdint>
+#include <string_view>
+
+namespace mailtriage::features::detail {
+
+struct text_stats {
+  std::uint32_t words = 0;
+  std::uint32_t caps_words = 0;    // all-caps words of 3+ ASCII letters
+  std::uint32_t exclamations = 0;
+  std::uint32_t currency = 0;      // $ € £ ¥
+  std::uint32_t emails = 0;
+  std::uint32_t urls = 0;
+};
+
+// Calls sink(std::string_view token) for every token of `text`, stopping once `budget`
+// reaches zero (each token decrements it). Accumulates counts into `stats`.
+template <typename Sink>
+void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink);
+
+// Normalises one word (no spaces) into `out`; returns false when it yields no token.
+bool normalise_word(std::string_view word, std::string& out, text_stats& stats);
+
+}  // namespace mailtriage::features::detail
+
+#include "tokenizer_impl.hpp"

@@ -1,0 +1,103 @@
+#pragma once
+// Template part of tokenizer.hpp (private).
+#include <string>
+
+namespace mailtriage::features::detail {
+
+// Byte length of a separator starting at text[i] (ASCII punctuation/space, UTF-8 general
+// punctuation E2 80 xx, NBSP and guillemets), or 0 for a word byte.
+inline std::size_t separator_length(std::string_view text, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 0;
+    switch (c) {
+      case '@': case '.': case '-': case '_': case '\'': case '/': case ':': case '%': case '+':
+      case '=': case '&': case '?': case '#': case '~':
+        return 0;  // kept inside chunks so that URLs and addresses stay whole
+      default:
+        return 1;
+    }
+  }
+  if (c == 0xE2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80)
+    return i + 2 < text.size() ? 3 : 2;
+  if (c == 0xC2 && i + 1 < text.size()) {
+    unsigned char d = static_cast<unsigned char>(text[i + 1]);
+    if (d == 0xA0 || d == 0xAB || d == 0xBB || d == 0xA9 || d == 0xAE || d == 0xB7) return 2;
+  }
+  return 0;
+}
+
+inline bool is_word_byte(char ch) {
+  unsigned char c = static_cast<unsigned char>(ch);
+  return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+template <typename Sink>
+void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink) {
+  std::string buf;
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n && budget > 0) {
+    // Skip separators, counting '!' and currency signs.
+    std::size_t sep;
+    while (i < n && (sep = separator_length(text, i)) > 0) {
+      char c = text[i];
+      if (c == '!') ++stats.exclamations;
+      else if (c == '$') ++stats.currency;
+      i += sep;
+    }
+    std::size_t start = i;
+    while (i < n && separator_length(text, i) == 0) ++i;
+    if (i == start) continue;
+    std::string_view chunk = text.substr(start, i - start);
+    // Currency in UTF-8: € (E2 82 AC), £ (C2 A3), ¥ (C2 A5) stay inside chunks.
+    for (std::size_t k = 0; k + 1 < chunk.size(); ++k) {
+      unsigned char a = static_cast<unsigned char>(chunk[k]);
+      unsigned char b = static_cast<unsigned char>(chunk[k + 1]);
+      if ((a == 0xC2 && (b == 0xA3 || b == 0xA5)) || (a == 0xE2 && b == 0x82)) ++stats.currency;
+    }
+    // Whole-chunk classes: URLs and addresses.
+    std::size_t scheme = chunk.find("://");
+    if ((scheme != std::string_view::npos && scheme > 0 && scheme < 12) ||
+        (chunk.size() > 4 && (chunk[0] == 'w' || chunk[0] == 'W') && (chunk.substr(0, 4) == "www." || chunk.substr(0, 4) == "WWW."))) {
+      ++stats.urls;
+      ++stats.words;
+      --budget;
+      sink(std::string_view("<url>"));
+      continue;
+    }
+    std::size_t at = chunk.find('@');
+    if (at != std::string_view::npos && at > 0 && at + 1 < chunk.size() && is_word_byte(chunk[at - 1]) &&
+        is_word_byte(chunk[at + 1])) {
+      ++stats.emails;
+      ++stats.words;
+      --budget;
+      sink(std::string_view("<email>"));
+      continue;
+    }
+    // Split the chunk into words at the punctuation kept above.
+    std::size_t j = 0;
+    while (j < chunk.size() && budget > 0) {
+      while (j < chunk.size() && !is_word_byte(chunk[j])) ++j;
+      std::size_t ws = j;
+      // A word may hold '.', '-', '\'' and '_' between word bytes (domains, e-mail, don't).
+      while (j < chunk.size()) {
+        if (is_word_byte(chunk[j])) { ++j; continue; }
+        char c = chunk[j];
+        if ((c == '.' || c == '-' || c == '\'' || c == '_') && j + 1 < chunk.size() && is_word_byte(chunk[j + 1])) {
+          ++j;
+          continue;
+        }
+        break;
+      }
+      if (j == ws) break;
+      if (normalise_word(chunk.substr(ws, j - ws), buf, stats)) {
+        ++stats.words;
+        --budget;
+        sink(std::string_view(buf));
+      }
+    }
+  }
+}
+
+}  // namespace mailtriage::features::detail

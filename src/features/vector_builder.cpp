@@ -1,0 +1,38 @@
+#include "vector_builder.hpp"
+
+#include <algorithm>
+
+namespace mailtriage::features::detail {
+
+void vector_builder::record(std::uint32_t col, std::string_view ns, std::string_view a, std::string_view b) {
+  std::string text(ns);
+  text += ":\"";
+  text += a;
+  if (!b.empty()) {
+    text += ' ';
+    text += b;
+  }
+  text += '"';
+  auto& v = (*names_)[col];
+  if (std::find(v.begin(), v.end(), text) == v.end() && v.size() < 8) v.push_back(std::move(text));
+}
+
+feature_vector vector_builder::finish() {
+  std::sort(hashed_.begin(), hashed_.end());
+  hashed_.erase(std::unique(hashed_.begin(), hashed_.end()), hashed_.end());
+  feature_vector out;
+  out.indices.reserve(present_.count() + hashed_.size());
+  out.values.reserve(present_.count() + hashed_.size());
+  for (std::size_t i = 0; i < dense_count; ++i) {
+    if (!present_.test(i)) continue;
+    out.indices.push_back(static_cast<std::uint32_t>(i));
+    out.values.push_back(dense_[i]);
+  }
+  for (std::uint32_t c : hashed_) {
+    out.indices.push_back(c);
+    out.values.push_back(1.0f);
+  }
+  return out;
+}
+
+}  // namespace mailtriage::features::detail
