@@ -349,9 +349,10 @@ TEST(DecideHeaderSafe, CategoryReasonsAndModelNeverStartANewHeaderLine) {
   EXPECT_EQ(o.modifications[2],
             (reply{milter::add_header{"X-Triage-Reasons", "subject:hi  X-Injected: 1 +2.00, bare lf cr +1.00"}}));
   EXPECT_EQ(o.modifications[4], (reply{milter::add_header{"X-Extra", "[spam  Bcc: victim@example.org]"}}));
-  EXPECT_EQ(o.modifications[5],
+  EXPECT_EQ(o.modifications[5], (reply{milter::quarantine{"held: spam  Bcc: victim@example.org"}}));
+  // Subject prefixes from all rules are applied once, after the rules.
+  EXPECT_EQ(o.modifications[6],
             (reply{milter::change_header{1, "Subject", "[spam  Bcc: victim@example.org] hello"}}));
-  EXPECT_EQ(o.modifications[6], (reply{milter::quarantine{"held: spam  Bcc: victim@example.org"}}));
 }
 
 TEST(DecideHeaderSafe, RejectTextWithTemplatesIsOneLine) {

@@ -60,14 +60,11 @@ const char* const kFullPolicy = R"yaml(policy:
         - remove_recipients: true
         - quarantine: "pii {category}"
         - tempfail: "451 4.7.1 Held for review"
-        - discard: true
-        - accept: true
       shadow: true
     - name: defaults
       actions:
-        - reject:
-        - tempfail:
         - quarantine:
+        - reject:
 )yaml";
 
 TEST(PolicyConfig, FullPolicySectionParses) {
@@ -113,7 +110,7 @@ TEST(PolicyConfig, FullPolicySectionParses) {
   EXPECT_TRUE(r1.when.categories.empty());
   EXPECT_TRUE(r1.shadow);
   EXPECT_FALSE(r1.stop);
-  ASSERT_EQ(r1.actions.size(), 8u);
+  ASSERT_EQ(r1.actions.size(), 6u);
   EXPECT_EQ(r1.actions[0].type, kind::add_header);
   EXPECT_EQ(r1.actions[0].name, "X-MT-Rule");
   EXPECT_EQ(r1.actions[0].value, "{rule} {score}");
@@ -126,18 +123,17 @@ TEST(PolicyConfig, FullPolicySectionParses) {
   EXPECT_EQ(r1.actions[4].value, "pii {category}");
   EXPECT_EQ(r1.actions[5].type, kind::tempfail);
   EXPECT_EQ(r1.actions[5].value, "451 4.7.1 Held for review");
-  EXPECT_EQ(r1.actions[6].type, kind::discard);
-  EXPECT_EQ(r1.actions[7].type, kind::accept);
-  EXPECT_TRUE(r1.actions[6].terminal());
+  EXPECT_TRUE(r1.actions[5].terminal());
   EXPECT_FALSE(r1.actions[4].terminal());
 
   // Actions without a value take their documented defaults.
   const auto& r2 = p.rules[2];
-  EXPECT_EQ(r2.source, "test.yaml:39:7");
-  ASSERT_EQ(r2.actions.size(), 3u);
-  EXPECT_EQ(r2.actions[0].value, "550 5.7.1 Message refused");
-  EXPECT_EQ(r2.actions[1].value, "451 4.7.1 Try again later");
-  EXPECT_EQ(r2.actions[2].value, "held by mailtriage: {category} {score}");
+  EXPECT_EQ(r2.source, "test.yaml:37:7");
+  ASSERT_EQ(r2.actions.size(), 2u);
+  EXPECT_EQ(r2.actions[0].value, "held by mailtriage: {category} {score}");
+  EXPECT_EQ(r2.actions[1].value, "550 5.7.1 Message refused");
+  auto t = policy_of("policy:\n  rules:\n    - name: t\n      actions:\n        - tempfail:\n");
+  EXPECT_EQ(t.rules.at(0).actions.at(0).value, "451 4.7.1 Try again later");
 }
 
 TEST(PolicyConfig, NoPolicySectionMeansDefaultHeadersAndNoRules) {
@@ -295,6 +291,17 @@ TEST(PolicyConfigErrors, WrongShapesAndValues) {
             std::string::npos);
 }
 
+TEST(PolicyConfigErrors, NothingFollowsATerminalAction) {
+  EXPECT_EQ(rules_error("    - name: r\n      actions:\n        - accept: true\n        - add_header: {name: X-A, value: v}\n"),
+            "test.yaml:6:11: 'policy.rules[0].actions[1]': nothing can follow reject, tempfail, discard or accept in "
+            "a rule's actions");
+}
+
+TEST(PolicyConfigErrors, VerdictHeadersMustCarryThePrefix) {
+  EXPECT_NE(error_of("policy:\n  headers:\n    category: X-Other-Category\n").find("must start with the prefix"),
+            std::string::npos);
+}
+
 TEST(PolicyConfigErrors, DisabledYesNoActionsAreNotSilentlyApplied) {
   // `discard: false` reads as "do not discard"; loading it as a discard action would
   // silently drop mail. Either refuse it or leave the action out.
@@ -315,7 +322,7 @@ TEST(PolicyConfigErrors, DisabledYesNoActionsAreNotSilentlyApplied) {
 
 TEST(PolicyConfigErrors, VerdictHeaderNamesAreValidatedLikeAddHeaderNames) {
   const std::string e = error_of("policy:\n  headers:\n    category: \"X-Triage Category: x\"\n");
-  EXPECT_EQ(e.rfind("test.yaml:3:16: 'policy.headers.category': ", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("test.yaml:3:15: 'policy.headers.category': ", 0), 0u) << e;
 }
 
 }  // namespace
