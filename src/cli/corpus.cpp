@@ -48,7 +48,8 @@ void collect(const std::string& arg, std::vector<source>& out) {
   }
   for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); ++it) {
     if (!it->is_regular_file()) continue;
-    fs::path rel = fs::relative(it->path(), root, ec);
+    // Lexical, not fs::relative: a corpus of symlinks keeps its own directory labels.
+    fs::path rel = it->path().lexically_relative(root);
     auto first = rel.begin();
     std::string label = std::next(first) == rel.end() ? root_label : first->string();
     out.push_back({label, it->path()});

@@ -10,7 +10,7 @@
 namespace mailtriage::engine {
 
 scorer::scorer(model::loaded_model model, mime::limits limits, std::size_t reasons)
-    : model_(std::move(model)), limits_(limits), reasons_(reasons) {}
+    : model_(std::move(model)), explainer_(model_.model), limits_(limits), reasons_(reasons) {}
 
 scoring scorer::score(std::string_view raw, const features::envelope_facts& env, bool exact) const {
   scoring s;
@@ -40,18 +40,24 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   out.pii.us_ssn = ex.pii.us_ssns > 0;
 
   if (reasons_ == 0) return out;
-  // Contributions to the chosen category's margin; the strongest first.
-  auto contrib = model_.model.contributions(v.indices, v.values, !exact);
-  const std::size_t width = model_.model.columns() + 1;
-  const float* block = contrib.data() + top * width;
-  std::vector<std::uint32_t> order;
-  for (std::uint32_t col : v.indices)
-    if (block[col] != 0.0f) order.push_back(col);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    float fa = std::fabs(block[a]), fb = std::fabs(block[b]);
-    return fa != fb ? fa > fb : a < b;
+  // Contributions to the chosen category's margin, strongest first: the tree walk for
+  // the daemon, XGBoost's TreeSHAP (a dense row per class) for `explain`.
+  std::vector<std::pair<std::uint32_t, float>> contrib;
+  if (exact) {
+    auto dense = model_.model.contributions(v.indices, v.values, false);
+    const float* block = dense.data() + top * (model_.model.columns() + 1);
+    for (std::uint32_t col : v.indices)
+      if (block[col] != 0.0f) contrib.emplace_back(col, block[col]);
+  } else {
+    contrib = explainer_.contributions(v.indices, v.values, top);
+  }
+  std::sort(contrib.begin(), contrib.end(), [](const auto& a, const auto& b) {
+    float fa = std::fabs(a.second), fb = std::fabs(b.second);
+    return fa != fb ? fa > fb : a.first < b.first;
   });
-  if (order.size() > reasons_) order.resize(reasons_);
+  if (contrib.size() > reasons_) contrib.resize(reasons_);
+  std::vector<std::uint32_t> order;
+  for (const auto& c : contrib) order.push_back(c.first);
   // Hashed columns only get their token text when one of them is a reason: naming
   // tokens costs a second extraction pass, so it is done only when needed.
   features::token_names names;
@@ -61,8 +67,8 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
     features::envelope_facts unknown_env;  // the envelope adds no tokens
     (void)features::extract_with_pii(msg, unknown_env, &names);
   }
-  for (std::uint32_t col : order)
-    out.reasons.push_back(policy::reason{features::describe_column(col, need_names ? &names : nullptr), block[col]});
+  for (const auto& [col, weight] : contrib)
+    out.reasons.push_back(policy::reason{features::describe_column(col, need_names ? &names : nullptr), weight});
   return out;
 }
 

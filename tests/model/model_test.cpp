@@ -8,6 +8,7 @@
 #include "mailtriage/model/bundle.hpp"
 #include "mailtriage/model/metrics.hpp"
 #include "mailtriage/model/trainer.hpp"
+#include "mailtriage/model/tree_explainer.hpp"
 
 namespace mailtriage::model {
 namespace {
@@ -108,6 +109,30 @@ TEST(Model, MulticlassSingleRowMatchesBatch) {
     EXPECT_EQ(contrib.size(), 3u * 201u);
     auto approx = r.model.contributions(cols, vals, true);
     EXPECT_EQ(approx.size(), 3u * 201u);
+  }
+}
+
+TEST(TreeExplainer, MatchesXGBoostsApproximateContributions) {
+  for (std::size_t classes : {2u, 3u}) {
+    auto train_set = generate(600, classes, 21);
+    auto valid_set = generate(100, classes, 22);
+    auto r = train(train_set, valid_set, classes, quick(), nullptr);
+    tree_explainer ex(r.model);
+    EXPECT_GT(ex.trees(), 0u);
+    for (std::size_t row = 0; row < 20; ++row) {
+      auto b = valid_set.rows.indptr[row], e = valid_set.rows.indptr[row + 1];
+      std::span<const std::uint32_t> cols(valid_set.rows.indices.data() + b, e - b);
+      std::span<const float> vals(valid_set.rows.values.data() + b, e - b);
+      auto reference = r.model.contributions(cols, vals, true);
+      for (std::size_t cls = 0; cls < classes; ++cls) {
+        const float* block = reference.data() + cls * (r.model.columns() + 1);
+        std::vector<float> mine(r.model.columns(), 0.0f);
+        for (auto [col, w] : ex.contributions(cols, vals, cls)) mine[col] = w;
+        for (std::size_t c = 0; c < r.model.columns(); ++c)
+          ASSERT_NEAR(mine[c], block[c], 1e-4) << "classes " << classes << " row " << row << " class " << cls
+                                               << " column " << c;
+      }
+    }
   }
 }
 

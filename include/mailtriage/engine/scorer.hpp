@@ -14,6 +14,7 @@
 #include "mailtriage/mime/limits.hpp"
 #include "mailtriage/mime/message.hpp"
 #include "mailtriage/model/bundle.hpp"
+#include "mailtriage/model/tree_explainer.hpp"
 #include "mailtriage/policy/verdict.hpp"
 
 namespace mailtriage::engine {
@@ -39,6 +40,7 @@ class scorer {
 
  private:
   model::loaded_model model_;
+  model::tree_explainer explainer_;
   mime::limits limits_;
   std::size_t reasons_;
 };

@@ -49,6 +49,8 @@ class booster {
   [[nodiscard]] std::size_t columns() const { return columns_; }
   [[nodiscard]] std::size_t classes() const { return classes_; }
   [[nodiscard]] int rounds() const;
+  // The XGBoost handle, for read-only C API calls (dumps) by this component.
+  [[nodiscard]] void* handle() const { return handle_; }
 
  private:
   void configure();
