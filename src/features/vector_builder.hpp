@@ -1,6 +1,7 @@
 #pragma once
 // Accumulates one message's features (private). Owned by one extract() call, used by one
-// thread, discarded after finish().
+// thread, discarded after finish(). Borrows a thread_local bit set for de-duplicating hashed
+// columns and clears it (only the bits it set) on destruction: one builder per thread at a time.
 #include <array>
 #include <bitset>
 #include <cstdint>
@@ -31,7 +32,10 @@ struct fnv1a64 {
 
 class vector_builder {
  public:
-  explicit vector_builder(token_names* names) : names_(names) { hashed_.reserve(1024); }
+  explicit vector_builder(token_names* names);
+  ~vector_builder();
+  vector_builder(const vector_builder&) = delete;
+  vector_builder& operator=(const vector_builder&) = delete;
 
   void set(dense d, float v) {
     auto i = static_cast<std::size_t>(d);
@@ -51,8 +55,14 @@ class vector_builder {
       f.update(' ');
       f.update(b);
     }
-    std::uint32_t col = dense_count + static_cast<std::uint32_t>(f.h & (hash_buckets - 1));
-    hashed_.push_back(col);
+    auto bucket = static_cast<std::uint32_t>(f.h & (hash_buckets - 1));
+    std::uint32_t col = dense_count + bucket;
+    std::uint64_t& word = seen_[bucket >> 6];
+    const std::uint64_t bit = std::uint64_t{1} << (bucket & 63);
+    if ((word & bit) == 0) {
+      word |= bit;
+      hashed_.push_back(col);
+    }
     if (names_ != nullptr) record(col, ns, a, b);
   }
 
@@ -63,7 +73,8 @@ class vector_builder {
 
   std::array<float, dense_count> dense_{};
   std::bitset<dense_count> present_;
-  std::vector<std::uint32_t> hashed_;
+  std::vector<std::uint32_t> hashed_;  // unique columns, in first-seen order
+  std::uint64_t* seen_;                // this thread's hash_buckets-bit set, all clear between uses
   token_names* names_;
 };
 
