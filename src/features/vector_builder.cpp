@@ -35,8 +35,16 @@ void vector_builder::record(std::uint32_t col, std::string_view ns, std::string_
 }
 
 feature_vector vector_builder::finish() {
-  std::vector<std::uint32_t> cols = hashed_;  // hashed_ stays: the destructor clears its bits
-  std::sort(cols.begin(), cols.end());
+  // Columns in increasing order straight from the bit set (cheaper than sorting hashed_).
+  std::vector<std::uint32_t> cols;
+  cols.reserve(hashed_.size());
+  for (std::uint32_t w = 0; w < hash_buckets / 64; ++w) {
+    std::uint64_t bits = seen_[w];
+    while (bits != 0) {
+      cols.push_back(dense_count + w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+      bits &= bits - 1;
+    }
+  }
   feature_vector out;
   out.indices.reserve(present_.count() + hashed_.size());
   out.values.reserve(present_.count() + hashed_.size());
