@@ -163,7 +163,17 @@ int featurize_main(const std::vector<std::string>& args) {
   for (const auto& s : sources) {
     std::string data = read_file(s.path);
     for (const auto& raw : split_mbox(data)) {
-      mime::message msg = mime::parse(raw);
+      mime::message msg;
+      try {
+        msg = mime::parse(raw);
+      } catch (const std::exception& e) {
+        // mime::parse promises not to throw; if it does, keep the line (labels stay aligned)
+        // with the features of an empty message, and say which file it was.
+        std::cerr << "mailtriage featurize: " << s.path.string() << ": MIME parser failed (" << e.what()
+                  << "); featurized as an empty message\n";
+        msg = mime::message{};
+        msg.raw_size = raw.size();
+      }
       features::feature_vector v = features::extract(msg, no_envelope);
       line.clear();
       line += std::to_string(labels[s.label]);

@@ -38,11 +38,16 @@ feature_vector vector_builder::finish() {
   // Columns in increasing order straight from the bit set (cheaper than sorting hashed_).
   std::vector<std::uint32_t> cols;
   cols.reserve(hashed_.size());
-  for (std::uint32_t w = 0; w < hash_buckets / 64; ++w) {
-    std::uint64_t bits = seen_[w];
-    while (bits != 0) {
-      cols.push_back(dense_count + w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
-      bits &= bits - 1;
+  for (std::uint32_t sw = 0; sw < summary_.size(); ++sw) {
+    std::uint64_t words = summary_[sw];
+    while (words != 0) {
+      std::uint32_t w = sw * 64 + static_cast<std::uint32_t>(__builtin_ctzll(words));
+      words &= words - 1;
+      std::uint64_t bits = seen_[w];
+      while (bits != 0) {
+        cols.push_back(dense_count + w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+        bits &= bits - 1;
+      }
     }
   }
   feature_vector out;

@@ -17,18 +17,28 @@ namespace mailtriage::features::detail {
 
 // FNV-1a 64, streamed.
 struct fnv1a64 {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  void update(std::string_view s) {
+  static constexpr std::uint64_t basis = 0xcbf29ce484222325ULL;
+  static constexpr std::uint64_t prime = 0x100000001b3ULL;
+  std::uint64_t h = basis;
+  constexpr void update(std::string_view s) {
     for (char c : s) {
       h ^= static_cast<unsigned char>(c);
       h *= 0x100000001b3ULL;
     }
   }
-  void update(char c) {
+  constexpr void update(char c) {
     h ^= static_cast<unsigned char>(c);
     h *= 0x100000001b3ULL;
   }
 };
+
+// FNV-1a state after "ns:", so that a token's hash continues from it.
+[[nodiscard]] constexpr std::uint64_t fnv_prefix(std::string_view ns) {
+  fnv1a64 f;
+  f.update(ns);
+  f.update(':');
+  return f.h;
+}
 
 class vector_builder {
  public:
@@ -55,17 +65,24 @@ class vector_builder {
       f.update(' ');
       f.update(b);
     }
-    auto bucket = static_cast<std::uint32_t>(f.h & (hash_buckets - 1));
+    add_hash(f.h, ns, a, b);
+  }
+
+  // A token whose FNV-1a 64 over "ns:a" (or "ns:a b") the caller computed already.
+  void add_hash(std::uint64_t h, std::string_view ns, std::string_view a, std::string_view b = {}) {
+    auto bucket = static_cast<std::uint32_t>(h & (hash_buckets - 1));
     std::uint32_t col = dense_count + bucket;
     std::uint64_t& word = seen_[bucket >> 6];
     const std::uint64_t bit = std::uint64_t{1} << (bucket & 63);
     if ((word & bit) == 0) {
       word |= bit;
+      summary_[bucket >> 12] |= std::uint64_t{1} << ((bucket >> 6) & 63);
       hashed_.push_back(col);
     }
     if (names_ != nullptr) record(col, ns, a, b);
   }
 
+  [[nodiscard]] bool wants_names() const { return names_ != nullptr; }
   [[nodiscard]] feature_vector finish();
 
  private:
@@ -75,6 +92,7 @@ class vector_builder {
   std::bitset<dense_count> present_;
   std::vector<std::uint32_t> hashed_;  // unique columns, in first-seen order
   std::uint64_t* seen_;                // this thread's hash_buckets-bit set, all clear between uses
+  std::array<std::uint64_t, hash_buckets / 64 / 64> summary_{};  // bit w: seen_[w] is non-zero
   token_names* names_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -58,7 +59,12 @@ int main(int argc, char** argv) {
   const double start = cpu_seconds();
   for (const auto& [name, data] : files) {
     const double t0 = thread_cpu_now();
-    mailtriage::mime::message m = mailtriage::mime::parse(data);
+    mailtriage::mime::message m;
+    try {
+      m = mailtriage::mime::parse(data);
+    } catch (const std::exception& e) {  // parse() should never throw: report and go on
+      std::printf("parse threw on %s: %s\n", name.c_str(), e.what());
+    }
     const double t1 = thread_cpu_now();
     mailtriage::features::feature_vector v = mailtriage::features::extract(m, env);
     const double t2 = thread_cpu_now();
