@@ -87,7 +87,7 @@
   X(mailer, mailer_bulk,                "bulk / marketing senders and mailing scripts") \
   X(mailer, mailer_script,              "programming-language libraries (PHP, Python, Perl, Java, .NET)") \
   X(mailer, mailer_other,               "any other mailer string") \
-  X(structure, st_size_log,             "log2(1 + raw message bytes)") \
+  X(structure, st_body_size_log,        "log2(1 + bytes after the top-level header section; relay headers do not count)") \
   X(structure, st_parts,                "MIME parts, containers included") \
   X(structure, st_depth,                "deepest MIME nesting level") \
   X(structure, st_text_parts,           "inline text/plain parts") \
