@@ -82,7 +82,18 @@ sender_context analyse_sender(const mime::message& msg) {
 }
 
 void add_header_features(const mime::message& msg, const sender_context& sc, vector_builder& b) {
-  b.set(dense::hdr_count_log, log2p1(static_cast<double>(msg.headers.size())));
+  // Header count without the fields relays and filters add (X-*, ARC-*, trace, auth):
+  // those reflect the delivery path and era, not the sender.
+  std::size_t own_headers = 0;
+  for (const auto& h : msg.headers) {
+    std::string_view n = h.name;
+    if (istarts_with(n, "x-") || istarts_with(n, "arc-") || iequals(n, "received") || iequals(n, "return-path") ||
+        iequals(n, "delivered-to") || iequals(n, "authentication-results") || iequals(n, "received-spf") ||
+        iequals(n, "dkim-signature"))
+      continue;
+    ++own_headers;
+  }
+  b.set(dense::hdr_count_log, log2p1(static_cast<double>(own_headers)));
   // From and its display name.
   auto from = parse_mailboxes(msg.header_value("From"));
   std::size_t from_addrs = static_cast<std::size_t>(

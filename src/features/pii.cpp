@@ -178,8 +178,10 @@ void scan_pii(std::string_view t, pii_counts& counts) {
           else if (t[k] == ' ' && k + 1 < t.size() && is_alnum(t[k + 1])) ++k;
           else break;
         }
-        if (iban.size() == static_cast<std::size_t>(want) && (k >= t.size() || !is_alnum(t[k])) && iban_valid(iban)) {
-          bump(counts.ibans);
+        if (iban.size() == static_cast<std::size_t>(want) && (k >= t.size() || !is_alnum(t[k]))) {
+          // An IBAN-shaped string is consumed whether or not its check digits hold, so
+          // that its digit groups are not read again as a card or phone number.
+          if (iban_valid(iban)) bump(counts.ibans);
           i = k;
           continue;
         }

@@ -19,6 +19,12 @@ bool normalise_word(std::string_view w, std::string& out, text_stats& stats) {
     }
   }
   if (digits > 0 && upper + lowerc + nonascii == 0) {  // a number: 12, 3.50, 2002-10-01
+    std::size_t run = 0, longest = 0;  // shape of the longest digit group
+    for (char ch : w) {
+      run = (ch >= '0' && ch <= '9') ? run + 1 : 0;
+      longest = run > longest ? run : longest;
+    }
+    digits = longest;
     if (digits >= 5) out = "<num5+>";
     else {
       out = "<num";

@@ -6,18 +6,23 @@ namespace mailtriage::features::detail {
 
 // Byte length of a separator starting at text[i] (ASCII punctuation/space, UTF-8 general
 // punctuation E2 80 xx, NBSP and guillemets), or 0 for a word byte.
-inline std::size_t separator_length(std::string_view text, std::size_t i) {
-  unsigned char c = static_cast<unsigned char>(text[i]);
-  if (c < 0x80) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 0;
-    switch (c) {
-      case '@': case '.': case '-': case '_': case '\'': case '/': case ':': case '%': case '+':
-      case '=': case '&': case '?': case '#': case '~':
-        return 0;  // kept inside chunks so that URLs and addresses stay whole
-      default:
-        return 1;
+// 1 for ASCII separator bytes, 0 for bytes that may be part of a chunk.
+struct separator_table {
+  unsigned char v[128];
+  constexpr separator_table() : v{} {
+    for (int c = 0; c < 128; ++c) {
+      bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      bool keep = c == '@' || c == '.' || c == '-' || c == '_' || c == '\'' || c == '/' || c == ':' || c == '%' ||
+                  c == '+' || c == '=' || c == '&' || c == '?' || c == '#' || c == '~';
+      v[c] = (word || keep) ? 0 : 1;
     }
   }
+};
+inline constexpr separator_table kSeparators{};
+
+inline std::size_t separator_length(std::string_view text, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return kSeparators.v[c];  // '@' '.' '-' ... stay inside chunks (URLs, addresses)
   if (c == 0xE2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80)
     return i + 2 < text.size() ? 3 : 2;
   if (c == 0xC2 && i + 1 < text.size()) {
@@ -47,7 +52,15 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       i += sep;
     }
     std::size_t start = i;
-    while (i < n && separator_length(text, i) == 0) ++i;
+    std::size_t at = std::string_view::npos, scheme = std::string_view::npos;
+    while (i < n && separator_length(text, i) == 0) {
+      if (text[i] == '@') {
+        if (at == std::string_view::npos) at = i - start;
+      } else if (text[i] == ':' && scheme == std::string_view::npos && i + 2 < n && text[i + 1] == '/' && text[i + 2] == '/') {
+        scheme = i - start;
+      }
+      ++i;
+    }
     if (i == start) continue;
     std::string_view chunk = text.substr(start, i - start);
     // Currency in UTF-8: € (E2 82 AC), £ (C2 A3), ¥ (C2 A5) stay inside chunks.
@@ -57,7 +70,6 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       if ((a == 0xC2 && (b == 0xA3 || b == 0xA5)) || (a == 0xE2 && b == 0x82)) ++stats.currency;
     }
     // Whole-chunk classes: URLs and addresses.
-    std::size_t scheme = chunk.find("://");
     if ((scheme != std::string_view::npos && scheme > 0 && scheme < 12) ||
         (chunk.size() > 4 && (chunk[0] == 'w' || chunk[0] == 'W') && (chunk.substr(0, 4) == "www." || chunk.substr(0, 4) == "WWW."))) {
       ++stats.urls;
@@ -66,7 +78,6 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       sink(std::string_view("<url>"));
       continue;
     }
-    std::size_t at = chunk.find('@');
     if (at != std::string_view::npos && at > 0 && at + 1 < chunk.size() && is_word_byte(chunk[at - 1]) &&
         is_word_byte(chunk[at + 1])) {
       ++stats.emails;

@@ -1,6 +1,7 @@
 #pragma once
 // Accumulates one message's features (private). Owned by one extract() call, used by one
-// thread, discarded after finish().
+// thread, discarded after finish(). Borrows a thread_local bit set for de-duplicating hashed
+// columns and clears it (only the bits it set) on destruction: one builder per thread at a time.
 #include <array>
 #include <bitset>
 #include <cstdint>
@@ -16,22 +17,35 @@ namespace mailtriage::features::detail {
 
 // FNV-1a 64, streamed.
 struct fnv1a64 {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  void update(std::string_view s) {
+  static constexpr std::uint64_t basis = 0xcbf29ce484222325ULL;
+  static constexpr std::uint64_t prime = 0x100000001b3ULL;
+  std::uint64_t h = basis;
+  constexpr void update(std::string_view s) {
     for (char c : s) {
       h ^= static_cast<unsigned char>(c);
       h *= 0x100000001b3ULL;
     }
   }
-  void update(char c) {
+  constexpr void update(char c) {
     h ^= static_cast<unsigned char>(c);
     h *= 0x100000001b3ULL;
   }
 };
 
+// FNV-1a state after "ns:", so that a token's hash continues from it.
+[[nodiscard]] constexpr std::uint64_t fnv_prefix(std::string_view ns) {
+  fnv1a64 f;
+  f.update(ns);
+  f.update(':');
+  return f.h;
+}
+
 class vector_builder {
  public:
-  explicit vector_builder(token_names* names) : names_(names) { hashed_.reserve(1024); }
+  explicit vector_builder(token_names* names);
+  ~vector_builder();
+  vector_builder(const vector_builder&) = delete;
+  vector_builder& operator=(const vector_builder&) = delete;
 
   void set(dense d, float v) {
     auto i = static_cast<std::size_t>(d);
@@ -51,11 +65,24 @@ class vector_builder {
       f.update(' ');
       f.update(b);
     }
-    std::uint32_t col = dense_count + static_cast<std::uint32_t>(f.h & (hash_buckets - 1));
-    hashed_.push_back(col);
+    add_hash(f.h, ns, a, b);
+  }
+
+  // A token whose FNV-1a 64 over "ns:a" (or "ns:a b") the caller computed already.
+  void add_hash(std::uint64_t h, std::string_view ns, std::string_view a, std::string_view b = {}) {
+    auto bucket = static_cast<std::uint32_t>(h & (hash_buckets - 1));
+    std::uint32_t col = dense_count + bucket;
+    std::uint64_t& word = seen_[bucket >> 6];
+    const std::uint64_t bit = std::uint64_t{1} << (bucket & 63);
+    if ((word & bit) == 0) {
+      word |= bit;
+      summary_[bucket >> 12] |= std::uint64_t{1} << ((bucket >> 6) & 63);
+      hashed_.push_back(col);
+    }
     if (names_ != nullptr) record(col, ns, a, b);
   }
 
+  [[nodiscard]] bool wants_names() const { return names_ != nullptr; }
   [[nodiscard]] feature_vector finish();
 
  private:
@@ -63,7 +90,9 @@ class vector_builder {
 
   std::array<float, dense_count> dense_{};
   std::bitset<dense_count> present_;
-  std::vector<std::uint32_t> hashed_;
+  std::vector<std::uint32_t> hashed_;  // unique columns, in first-seen order
+  std::uint64_t* seen_;                // this thread's hash_buckets-bit set, all clear between uses
+  std::array<std::uint64_t, hash_buckets / 64 / 64> summary_{};  // bit w: seen_[w] is non-zero
   token_names* names_;
 };
 

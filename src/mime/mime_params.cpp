@@ -32,11 +32,12 @@ class scanner {
       } else if (s_[pos_] == '(') {
         int nesting = 0;
         for (; pos_ < s_.size(); ++pos_) {
-          if (s_[pos_] == '\\') ++pos_;
+          if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) ++pos_;
           else if (s_[pos_] == '(') ++nesting;
           else if (s_[pos_] == ')' && --nesting == 0) break;
         }
-        ++pos_;
+        // Past the ')' — or at the end of an unterminated comment, never beyond it.
+        pos_ = std::min(pos_ + 1, s_.size());
       } else {
         return;
       }
@@ -56,7 +57,7 @@ class scanner {
       if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) ++pos_;
       out.push_back(s_[pos_++]);
     }
-    ++pos_;
+    pos_ = std::min(pos_ + 1, s_.size());  // past the closing quote, if there is one
     return out;
   }
   void skip_to(char c) {

@@ -24,7 +24,7 @@
   X(envelope, env_tls,                  "TLS in use on the SMTP connection") \
   X(envelope, env_null_sender,          "MAIL FROM is the null sender <>") \
   X(envelope, env_sender_from_mismatch, "MAIL FROM registrable domain differs from the From domain") \
-  X(headers, hdr_count_log,             "log2(1 + number of top-level header fields)") \
+  X(headers, hdr_count_log,             "log2(1 + top-level header fields that are neither X-*/ARC-* nor trace/auth fields)") \
   X(headers, hdr_from_missing,          "no From address") \
   X(headers, hdr_from_multiple,         "From holds more than one address") \
   X(headers, hdr_from_ip_literal,       "From domain is an IP literal") \
@@ -87,7 +87,7 @@
   X(mailer, mailer_bulk,                "bulk / marketing senders and mailing scripts") \
   X(mailer, mailer_script,              "programming-language libraries (PHP, Python, Perl, Java, .NET)") \
   X(mailer, mailer_other,               "any other mailer string") \
-  X(structure, st_size_log,             "log2(1 + raw message bytes)") \
+  X(structure, st_body_size_log,        "log2(1 + bytes after the top-level header section; relay headers do not count)") \
   X(structure, st_parts,                "MIME parts, containers included") \
   X(structure, st_depth,                "deepest MIME nesting level") \
   X(structure, st_text_parts,           "inline text/plain parts") \
