@@ -5,9 +5,8 @@
 
 namespace mailtriage::cli {
 
-arg_parser::arg_parser(const std::vector<std::string>& args, const char* usage) : usage_(usage) {
-  // Options that never take a value; every other option takes the next argument.
-  static const std::set<std::string> flags = {"--json", "--exact", "--quiet", "--schema", "--help", "-h"};
+arg_parser::arg_parser(const std::vector<std::string>& args, const char* usage, std::set<std::string> flags)
+    : usage_(usage) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {

@@ -12,7 +12,8 @@ namespace mailtriage::cli {
 
 class arg_parser {
  public:
-  arg_parser(const std::vector<std::string>& args, const char* usage);
+  // `flags`: this command's options that take no value; every other option takes one.
+  arg_parser(const std::vector<std::string>& args, const char* usage, std::set<std::string> flags = {});
 
   [[nodiscard]] std::string text(std::initializer_list<const char*> names, const std::string& fallback);
   [[nodiscard]] double real(std::initializer_list<const char*> names, double fallback);

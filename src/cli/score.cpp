@@ -72,7 +72,7 @@ void print_verdict_text(const std::string& file, const policy::verdict& v) {
 }  // namespace
 
 int score_main(const std::vector<std::string>& argv) {
-  arg_parser a(argv, kScoreUsage);
+  arg_parser a(argv, kScoreUsage, {"--json"});
   std::string model_dir = a.text({"--model"}, "");
   bool json = a.flag({"--json"});
   auto reasons = static_cast<std::size_t>(a.integer({"--reasons"}, 5));
@@ -102,7 +102,7 @@ int score_main(const std::vector<std::string>& argv) {
 }
 
 int explain_main(const std::vector<std::string>& argv) {
-  arg_parser a(argv, kExplainUsage);
+  arg_parser a(argv, kExplainUsage, {"--json"});
   std::string model_dir = a.text({"--model"}, "");
   bool json = a.flag({"--json"});
   auto reasons = static_cast<std::size_t>(a.integer({"--reasons"}, 15));

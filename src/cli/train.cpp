@@ -35,9 +35,11 @@ constexpr const char* kUsage =
     "  --seed N               split and sampling seed (1)\n"
     "  --drop LIST            feature groups or names withheld from training, comma-separated\n"
     "  --max-rounds N         boosting rounds at most (400); --early-stopping N (30)\n"
-    "  --max-depth N (6)  --eta F (0.1)  --threads N (2)\n"
+    "  --max-depth N (6)  --eta F (0.1)  --threads N (2)  --subsample F (0.8)\n"
+    "  --colsample F (0.5)  --min-child-weight F (1)  --lambda F (1)\n"
     "  --corpus-manifest TSV  path/label/source/subsource table to summarise sources\n"
-    "  --description TEXT     what the model was trained on and what it is not good for\n";
+    "  --description TEXT     what the model was trained on and what it is not good for\n"
+    "  --no-token-evidence    no naive-Bayes token evidence layer under the trees\n";
 
 struct source_info {
   std::string source, subsource;
@@ -75,7 +77,7 @@ std::string iso_date(std::int64_t t) {
 }  // namespace
 
 int train_main(const std::vector<std::string>& argv) {
-  arg_parser a(argv, kUsage);
+  arg_parser a(argv, kUsage, {"--no-token-evidence"});
   std::string out = a.text({"-o", "--out"}, "");
   std::string negative = a.text({"--negative"}, "ham");
   double target_fpr = a.real({"--target-fpr"}, 0.001);
@@ -87,9 +89,14 @@ int train_main(const std::vector<std::string>& argv) {
   p.max_depth = static_cast<int>(a.integer({"--max-depth"}, 6));
   p.eta = a.real({"--eta"}, 0.1);
   p.threads = static_cast<int>(a.integer({"--threads"}, 2));
+  p.subsample = a.real({"--subsample"}, p.subsample);
+  p.colsample_bytree = a.real({"--colsample"}, p.colsample_bytree);
+  p.min_child_weight = a.real({"--min-child-weight"}, p.min_child_weight);
+  p.lambda = a.real({"--lambda"}, p.lambda);
   auto drop_names = a.list({"--drop"});
   std::string corpus_manifest = a.text({"--corpus-manifest"}, "");
   std::string description = a.text({"--description"}, "");
+  const bool evidence_layer = !a.flag({"--no-token-evidence"});
   auto paths = a.positional();
   if (a.help()) return 0;
   if (out.empty() || paths.empty()) return a.usage_error("CORPUS and -o MODEL_DIR are required");
@@ -128,6 +135,14 @@ int train_main(const std::vector<std::string>& argv) {
   };
   auto train_set = subset(train_rows);
   auto valid_set = subset(valid_rows);
+  // Token evidence (naive Bayes over the hashed tokens) as extra columns: out-of-fold
+  // for the training rows, fitted on all training rows for validation and serving.
+  std::optional<model::token_evidence> evidence;
+  if (evidence_layer) {
+    evidence = model::stack_out_of_fold(train_set.rows, train_set.labels, d.labels.size(), features::dense_count,
+                                        features::hash_buckets, features::column_count);
+    model::stack(valid_set.rows, *evidence, features::column_count);
+  }
   std::cerr << "training on " << train_rows.size() << ", validating on " << valid_rows.size() << " ("
             << d.labels.size() << " labels)\n";
 
@@ -144,6 +159,7 @@ int train_main(const std::vector<std::string>& argv) {
   m.schema_fingerprint = features::schema_fingerprint();
   m.schema_version = std::to_string(features::schema_version);
   m.dropped_groups = drop_names;
+  m.evidence_base = evidence ? features::column_count : 0;
   if (!negative.empty())
     m.thresholds = model::choose_thresholds(valid_probs, valid_set.labels, d.labels, negative, target_fpr);
   auto ev = model::evaluate(valid_probs, valid_set.labels, d.labels, negative, m.thresholds);
@@ -165,6 +181,7 @@ int train_main(const std::vector<std::string>& argv) {
       .field("balance_classes", p.balance_classes)
       .field("valid_fraction", valid_fraction)
       .field("target_fpr", target_fpr)
+      .field("token_evidence", evidence_layer)
       .end_object();
   m.params_json = pj.str();
 
@@ -204,7 +221,7 @@ int train_main(const std::vector<std::string>& argv) {
   m.created_by = "mailtriage " MAILTRIAGE_VERSION " train";
   m.description = description;
 
-  model::write_bundle(out, result.model, m);
+  model::write_bundle(out, result.model, m, evidence ? &*evidence : nullptr);
   std::cout << "wrote " << out << " (" << d.labels.size() << " labels, " << result.best_round << " rounds)\n";
   for (const auto& c : ev.classes) {
     if (std::isnan(c.auc)) continue;

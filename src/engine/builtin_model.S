@@ -13,4 +13,10 @@ mailtriage_builtin_manifest_end:
 mailtriage_builtin_booster:
     .incbin MAILTRIAGE_BUILTIN_BOOSTER
 mailtriage_builtin_booster_end:
+    .balign 16
+    .global mailtriage_builtin_evidence
+    .global mailtriage_builtin_evidence_end
+mailtriage_builtin_evidence:
+    .incbin MAILTRIAGE_BUILTIN_EVIDENCE
+mailtriage_builtin_evidence_end:
     .section .note.GNU-stack,"",@progbits

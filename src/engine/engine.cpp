@@ -44,12 +44,14 @@ milter::decision engine::judge(const milter::transaction& t) const {
   features::extraction ex = features::extract_with_pii(msg, env);
   policy::verdict v = active_->judge(msg, ex, false);
 
+  std::string shadow_category = "-";
   if (shadow_) {
     // Same bytes, same features: only the model differs (a shadow model for another
     // schema was refused at load).
     policy::verdict sv = shadow_->judge(msg, ex, false);
     shadow_stats_.scored.fetch_add(1, std::memory_order_relaxed);
     if (sv.category != v.category) shadow_stats_.disagreements.fetch_add(1, std::memory_order_relaxed);
+    shadow_category = sv.category;
   }
 
   policy::message_facts facts;
@@ -66,10 +68,12 @@ milter::decision engine::judge(const milter::transaction& t) const {
   for (const auto& h : t.headers) {
     policy::inbound_header ih{h.name, h.index, {}};
     if (subject && h.index == 1 && is_subject(h.name)) {
-      // The Subject the MTA holds is the raw (undecoded) value: prefixing keeps its encoding.
+      // The Subject the MTA holds is the raw (undecoded) value: prefixing keeps its
+      // encoding. Unfolded as RFC 5322 says: only the line breaks go.
       std::string_view raw = subject->raw_value;
       while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) raw.remove_prefix(1);
-      ih.value = std::string(raw);
+      for (char c : raw)
+        if (c != '\r' && c != '\n') ih.value += c;
     }
     inbound.push_back(std::move(ih));
   }
@@ -84,6 +88,7 @@ milter::decision engine::judge(const milter::transaction& t) const {
                         {"model", v.model_id},
                         {"rules", join(o.applied_rules)},
                         {"shadow_rules", join(o.shadow_rules)},
+                        {"shadow_model", shadow_category},
                         {"action", final_name(o.final_reply)},
                         {"pii", v.pii.any() ? "yes" : "no"}});
   milter::decision d;

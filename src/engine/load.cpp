@@ -12,6 +12,8 @@ extern const char mailtriage_builtin_manifest[];
 extern const char mailtriage_builtin_manifest_end[];
 extern const char mailtriage_builtin_booster[];
 extern const char mailtriage_builtin_booster_end[];
+extern const char mailtriage_builtin_evidence[];
+extern const char mailtriage_builtin_evidence_end[];
 }
 #endif
 
@@ -25,8 +27,11 @@ model::loaded_model builtin_model() {
                             static_cast<std::size_t>(mailtriage_builtin_manifest_end - mailtriage_builtin_manifest));
   std::string_view booster(mailtriage_builtin_booster,
                            static_cast<std::size_t>(mailtriage_builtin_booster_end - mailtriage_builtin_booster));
-  return model::load_bundle_bytes(std::string(manifest), {{"model.ubj", std::string(booster)}}, "<built-in model>",
-                                  features::schema_fingerprint());
+  std::string_view evidence(mailtriage_builtin_evidence,
+                            static_cast<std::size_t>(mailtriage_builtin_evidence_end - mailtriage_builtin_evidence));
+  return model::load_bundle_bytes(std::string(manifest),
+                                  {{"model.ubj", std::string(booster)}, {"token_evidence.bin", std::string(evidence)}},
+                                  "<built-in model>", features::schema_fingerprint());
 #endif
 }
 

@@ -22,7 +22,12 @@ scoring scorer::score(std::string_view raw, const features::envelope_facts& env,
 
 policy::verdict scorer::judge(const mime::message& msg, const features::extraction& ex, bool exact) const {
   const auto& info = model_.info;
-  const auto& v = ex.vector;
+  // The booster's row: the extractor's vector plus the model's token evidence columns.
+  struct {
+    std::vector<std::uint32_t> indices;
+    std::vector<float> values;
+  } v{ex.vector.indices, ex.vector.values};
+  model_.prepare(v.indices, v.values);
   policy::verdict out;
   out.model_id = model_.id;
   auto probs = model_.model.predict(v.indices, v.values);
@@ -61,14 +66,21 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   // Hashed columns only get their token text when one of them is a reason: naming
   // tokens costs a second extraction pass, so it is done only when needed.
   features::token_names names;
-  bool need_names = std::any_of(order.begin(), order.end(),
-                                [](std::uint32_t c) { return c >= features::dense_count; });
+  bool need_names = std::any_of(order.begin(), order.end(), [&](std::uint32_t c) {
+    return c >= features::dense_count && (!info.evidence_base || c < info.evidence_base);
+  });
   if (need_names) {
     features::envelope_facts unknown_env;  // the envelope adds no tokens
     (void)features::extract_with_pii(msg, unknown_env, &names);
   }
-  for (const auto& [col, weight] : contrib)
-    out.reasons.push_back(policy::reason{features::describe_column(col, need_names ? &names : nullptr), weight});
+  for (const auto& [col, weight] : contrib) {
+    std::string name;
+    if (info.evidence_base && col >= info.evidence_base)
+      name = "token_evidence:" + info.labels[col - info.evidence_base];  // the naive-Bayes layer
+    else
+      name = features::describe_column(col, need_names ? &names : nullptr);
+    out.reasons.push_back(policy::reason{std::move(name), weight});
+  }
   return out;
 }
 

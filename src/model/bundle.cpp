@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* kBoosterFile = "model.ubj";
 constexpr const char* kManifestFile = "manifest.json";
+constexpr const char* kEvidenceFile = "token_evidence.bin";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -90,6 +91,7 @@ std::string manifest::to_json() const {
   w.key("schema").begin_object();
   w.field("version", schema_version).field("fingerprint", schema_fingerprint);
   w.field("columns", static_cast<std::uint64_t>(columns));
+  w.field("evidence_base", static_cast<std::uint64_t>(evidence_base));
   w.key("dropped_groups").begin_array();
   for (const auto& g : dropped_groups) w.value(g);
   w.end_array();
@@ -136,6 +138,7 @@ manifest manifest::from_json(const std::string& text, const std::string& source)
     m.schema_version = need(schema["version"], "schema.version").as<std::string>();
     m.schema_fingerprint = need(schema["fingerprint"], "schema.fingerprint").as<std::string>();
     m.columns = need(schema["columns"], "schema.columns").as<std::size_t>();
+    m.evidence_base = schema["evidence_base"] ? schema["evidence_base"].as<std::uint32_t>() : 0;
     if (schema["dropped_groups"])
       for (const auto& g : schema["dropped_groups"]) m.dropped_groups.push_back(g.as<std::string>());
     if (root["thresholds"])
@@ -155,12 +158,17 @@ manifest manifest::from_json(const std::string& text, const std::string& source)
   return m;
 }
 
-void write_bundle(const fs::path& dir, const booster& b, manifest m) {
+void write_bundle(const fs::path& dir, const booster& b, manifest m, const token_evidence* evidence) {
   fs::create_directories(dir);
   std::string bytes = b.save();
   m.files[kBoosterFile] = sha256_hex(bytes);
   m.columns = b.columns();
   write_file(dir / kBoosterFile, bytes);
+  if (evidence) {
+    std::string ev = evidence->serialize();
+    m.files[kEvidenceFile] = sha256_hex(ev);
+    write_file(dir / kEvidenceFile, ev);
+  }
   write_file(dir / kManifestFile, m.to_json());
 }
 
@@ -184,8 +192,14 @@ loaded_model load_bundle_bytes(const std::string& manifest_json, const std::map<
   if (b.classes() != m.labels.size())
     throw model_error(source + ": the booster has " + std::to_string(b.classes()) + " classes, the manifest " +
                       std::to_string(m.labels.size()) + " labels");
+  std::optional<token_evidence> evidence;
+  if (auto it = files.find(kEvidenceFile); it != files.end()) {
+    evidence = token_evidence::deserialize(it->second);
+    if (m.evidence_base == 0 || m.evidence_base + evidence->outputs() != m.columns)
+      throw model_error(source + ": token evidence does not fit the booster's columns");
+  }
   std::string id = m.files.at(kBoosterFile).substr(0, 12);
-  return loaded_model{std::move(b), std::move(m), fs::path(source), std::move(id)};
+  return loaded_model{std::move(b), std::move(m), fs::path(source), std::move(id), std::move(evidence)};
 }
 
 loaded_model load_bundle(const fs::path& dir, const std::string& expected_fingerprint) {

@@ -37,6 +37,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
+# The full pipeline with a rule that marks every message X-Triage-Status: seen.
+E2E_DAEMON_ARGS="--config $(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/e2e/marker.yaml ${E2E_DAEMON_ARGS:-}"
 
 batch="${E2E_BATCH:-100}"
 stream="${E2E_STREAM:-120}"

@@ -23,6 +23,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
+# The full pipeline with a rule that marks every message X-Triage-Status: seen.
+E2E_DAEMON_ARGS="--config $(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/e2e/marker.yaml ${E2E_DAEMON_ARGS:-}"
 
 messages="${E2E_MESSAGES:-1000}"
 sessions="${E2E_SESSIONS:-10}"

@@ -18,10 +18,13 @@ add_test(NAME e2e.postfix_roundtrip_detects_missing_header
          COMMAND ${_mailtriage_e2e_dir}/selftest_detects_missing_header.sh)
 add_test(NAME e2e.postfix_kill_restart
          COMMAND ${_mailtriage_e2e_dir}/postfix_kill_restart.sh)
+add_test(NAME e2e.postfix_policy
+         COMMAND ${_mailtriage_e2e_dir}/postfix_policy.sh)
 set_tests_properties(
     e2e.postfix_roundtrip
     e2e.postfix_roundtrip_detects_missing_header
     e2e.postfix_kill_restart
+    e2e.postfix_policy
     PROPERTIES
         ENVIRONMENT "MAILTRIAGED=$<TARGET_FILE:mailtriaged>"
         SKIP_RETURN_CODE 77

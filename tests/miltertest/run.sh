@@ -11,6 +11,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=SCRIPTDIR/../e2e/lib.sh
 source "$here/../e2e/lib.sh"
+# The full pipeline with a rule that marks every message X-Triage-Status: seen.
+E2E_DAEMON_ARGS="--config $(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/e2e/marker.yaml ${E2E_DAEMON_ARGS:-}"
 
 command -v miltertest >/dev/null 2>&1 || e2e_skip "miltertest not installed (apt-get install miltertest)"
 [[ -x "$MAILTRIAGED" ]] || e2e_skip "daemon not built: $MAILTRIAGED"

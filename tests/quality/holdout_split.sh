@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Splits a labelled corpus (CORPUS/<label>/<file>) into OUT/train and OUT/holdout with
-# symlinks: a file goes to holdout when the first hex digit of its name's SHA-256 is
-# below HOLDOUT_SIXTEENTHS (default 3, about 19%). Deterministic, no randomness, and
-# the developer corpus's near-duplicate groups were already kept on one side by its
-# makers, so names split independently.
+# symlinks. A file goes to holdout when a fixed hash of its name (a polynomial rolling
+# hash, computed in awk) modulo 16 is below HOLDOUT_SIXTEENTHS (default 3, about 19%). Deterministic; the
+# developer corpus's near-duplicate groups were already kept on one side by its makers,
+# so names can be split independently.
 #   tests/quality/holdout_split.sh CORPUS OUT
 set -euo pipefail
-corpus=$1 out=$2
+corpus=$(cd "$1" && pwd) out=$2
 cut=${HOLDOUT_SIXTEENTHS:-3}
 rm -rf "$out"
 for dir in "$corpus"/*/; do
   label=$(basename "$dir")
   mkdir -p "$out/train/$label" "$out/holdout/$label"
-  for f in "$dir"*; do
-    [ -f "$f" ] || continue
-    name=$(basename "$f")
-    digit=$(printf '%s' "$name" | sha256sum | cut -c1)
-    if [ $((16#$digit)) -lt "$cut" ]; then side=holdout; else side=train; fi
-    ln -s "$(readlink -f "$f")" "$out/$side/$label/$name"
+  (cd "$dir" && find . -maxdepth 1 -type f -printf '%f\n') | LC_ALL=C sort | awk -v cut="$cut" '
+    function fnv(s,    h, i) {
+      h = 7
+      for (i = 1; i <= length(s); i++) h = (h * 31 + index(chars, substr(s, i, 1)) + 31) % 1000003
+      return h
+    }
+    BEGIN { chars = " !\"#$%&'"'"'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~" }
+    { print (fnv($0) % 16 < cut ? "holdout" : "train") "\t" $0 }' |
+  while IFS=$'\t' read -r side name; do
+    ln -s "$dir$name" "$out/$side/$label/$name"
   done
 done
 for side in train holdout; do
-  printf '%s:' "$side"; for d in "$out/$side"/*/; do printf ' %s=%s' "$(basename "$d")" "$(ls "$d" | wc -l)"; done; echo
+  printf '%s:' "$side"; for d in "$out/$side"/*/; do printf ' %s=%s' "$(basename "$d")" "$(find "$d" -maxdepth 1 -type l | wc -l)"; done; echo
 done

@@ -6,10 +6,12 @@
 // feature schema, with a message that says which check failed.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mailtriage/model/booster.hpp"
+#include "mailtriage/model/token_evidence.hpp"
 
 namespace mailtriage::model {
 
@@ -25,7 +27,8 @@ struct manifest {
   std::string schema_fingerprint;        // of the feature extractor it was trained with
   std::string schema_version;
   std::vector<std::string> dropped_groups;  // feature groups withheld from training
-  std::size_t columns = 0;
+  std::size_t columns = 0;                  // booster input width (evidence columns included)
+  std::uint32_t evidence_base = 0;          // first token-evidence column; 0 = no evidence layer
   std::map<std::string, class_threshold> thresholds;  // per non-negative label
   std::map<std::string, std::string> files;           // file name -> sha256
   std::string created_by;
@@ -47,10 +50,21 @@ struct loaded_model {
   manifest info;
   std::filesystem::path directory;
   std::string id;  // short identity for logs and metrics: first 12 hex of the booster hash
+  std::optional<token_evidence> evidence;
+
+  // The booster's input for an extractor row: the row plus the evidence columns.
+  void prepare(std::vector<std::uint32_t>& cols, std::vector<float>& vals) const {
+    if (evidence) evidence->append(cols, vals, info.evidence_base);
+  }
+  void prepare(sparse_rows& rows) const {
+    if (evidence) stack(rows, *evidence, info.evidence_base);
+  }
 };
 
-// Writes model.ubj and manifest.json into `dir` (created if needed), filling files{}.
-void write_bundle(const std::filesystem::path& dir, const booster& b, manifest m);
+// Writes model.ubj (and token_evidence.bin) and manifest.json into `dir` (created if
+// needed), filling files{}.
+void write_bundle(const std::filesystem::path& dir, const booster& b, manifest m,
+                  const token_evidence* evidence = nullptr);
 
 // Loads and verifies a bundle. `expected_fingerprint` is the running extractor's.
 [[nodiscard]] loaded_model load_bundle(const std::filesystem::path& dir, const std::string& expected_fingerprint);
