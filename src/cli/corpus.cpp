@@ -58,6 +58,27 @@ void collect(const std::string& arg, std::vector<source>& out) {
 
 }  // namespace
 
+std::string file_name_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::map<std::string, message_origin> read_corpus_manifest(const std::string& path) {
+  std::map<std::string, message_origin> out;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot read");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> cols;
+    std::stringstream s(line);
+    std::string col;
+    while (std::getline(s, col, '\t')) cols.push_back(col);
+    if (cols.size() >= 4) out[file_name_of(cols[0])] = {cols[2], cols[3]};
+  }
+  return out;
+}
+
 std::vector<std::string> split_mbox(const std::string& data) {
   if (data.rfind("From ", 0) != 0) return {data};
   std::vector<std::string> out;

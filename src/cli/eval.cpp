@@ -84,21 +84,8 @@ int eval_main(const std::vector<std::string>& argv) {
     return any;
   };
 
-  std::map<std::string, std::string> subsource;
-  if (!corpus_manifest.empty()) {
-    std::ifstream in(corpus_manifest);
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::vector<std::string> cols;
-      std::stringstream s(line);
-      std::string col;
-      while (std::getline(s, col, '\t')) cols.push_back(col);
-      if (cols.size() < 4) continue;
-      auto slash = cols[0].rfind('/');
-      subsource[slash == std::string::npos ? cols[0] : cols[0].substr(slash + 1)] = cols[3];
-    }
-  }
+  const auto origins = corpus_manifest.empty() ? std::map<std::string, message_origin>{}
+                                               : read_corpus_manifest(corpus_manifest);
 
   struct tally {
     std::size_t neg = 0, neg_flagged = 0, pos = 0, pos_flagged = 0;
@@ -115,9 +102,8 @@ int eval_main(const std::vector<std::string>& argv) {
         {"size", size_band(m.bytes)},
         {"format", m.html && m.plain ? "html+plain" : m.html ? "html only" : m.plain ? "plain only" : "no text"},
         {"sender", m.from_domain.empty() ? "no address" : is_freemail(m.from_domain) ? "free-mail" : "other"}};
-    auto slash = m.path.rfind('/');
-    if (auto it = subsource.find(slash == std::string::npos ? m.path : m.path.substr(slash + 1)); it != subsource.end())
-      keys.emplace_back("subsource", it->second);
+    if (auto it = origins.find(file_name_of(m.path)); it != origins.end())
+      keys.emplace_back("subsource", it->second.subsource);
     for (auto& key : keys) {
       auto& t = slices[key];
       (is_neg ? t.neg : t.pos)++;

@@ -41,30 +41,6 @@ constexpr const char* kUsage =
     "  --description TEXT     what the model was trained on and what it is not good for\n"
     "  --no-token-evidence    no naive-Bayes token evidence layer under the trees\n";
 
-struct source_info {
-  std::string source, subsource;
-};
-
-// manifest.tsv: path<TAB>label<TAB>source<TAB>subsource..., keyed by file name.
-std::map<std::string, source_info> read_corpus_manifest(const std::string& path) {
-  std::map<std::string, source_info> out;
-  if (path.empty()) return out;
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot read");
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::vector<std::string> cols;
-    std::stringstream s(line);
-    std::string col;
-    while (std::getline(s, col, '\t')) cols.push_back(col);
-    if (cols.size() < 4) continue;
-    auto slash = cols[0].rfind('/');
-    out[slash == std::string::npos ? cols[0] : cols[0].substr(slash + 1)] = {cols[2], cols[3]};
-  }
-  return out;
-}
-
 std::string iso_date(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
@@ -185,15 +161,15 @@ int train_main(const std::vector<std::string>& argv) {
       .end_object();
   m.params_json = pj.str();
 
-  auto sources = read_corpus_manifest(corpus_manifest);
+  const auto sources = corpus_manifest.empty() ? std::map<std::string, message_origin>{}
+                                               : read_corpus_manifest(corpus_manifest);
   std::map<std::string, std::map<std::string, std::size_t>> counts;  // label -> split -> n
   std::map<std::string, std::size_t> by_source;
   std::int64_t first = 0, last = 0;
   for (auto r : train_rows) counts[d.meta[r].label]["train"]++;
   for (auto r : valid_rows) counts[d.meta[r].label]["validation"]++;
   for (const auto& mm : d.meta) {
-    auto slash = mm.path.rfind('/');
-    auto it = sources.find(slash == std::string::npos ? mm.path : mm.path.substr(slash + 1));
+    auto it = sources.find(file_name_of(mm.path));
     if (it != sources.end()) by_source[it->second.source + "/" + it->second.subsource]++;
     // Dates outside 1990-2100 are broken headers, not a range.
     if (mm.date > 631152000 && mm.date < 4102444800) {

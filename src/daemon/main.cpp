@@ -13,7 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "fallback.hpp"
+#include "server_options.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/milter/protocol.hpp"
 #include "mailtriage/milter/server.hpp"
@@ -75,38 +75,6 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
   return o;
 }
 
-milter::server_options to_server_options(const config::daemon_config& cfg) {
-  const auto& m = cfg.milter;
-  milter::server_options o;
-  o.listen = m.listen;
-  o.socket_mode = m.socket_mode;
-  o.max_connections = m.max_connections;
-  o.worker_threads = m.worker_threads ? m.worker_threads : std::max(1u, std::thread::hardware_concurrency());
-  o.max_pending_verdicts = m.max_pending_verdicts;
-  o.idle_timeout = m.idle_timeout;
-  o.frame_timeout = m.frame_timeout;
-  o.write_timeout = m.write_timeout;
-  o.verdict_timeout = m.verdict_timeout;
-  o.limits.scan_bytes = m.scan_bytes;
-  o.limits.max_headers = m.max_headers;
-  o.limits.max_macro_bytes = m.max_macro_bytes;
-  o.limits.max_data_size = m.max_data_size;
-  // Macros the verdict may use, requested per stage (Postfix honours these lists).
-  o.wants.macro_lists = {
-      {milter::stage::connect, "j {daemon_name} {client_addr} {client_name} {client_ptr} {client_resolve}"},
-      {milter::stage::helo, "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}"},
-      {milter::stage::envfrom, "i {auth_type} {auth_authen} {auth_author} {mail_addr}"},
-      {milter::stage::envrcpt, "{rcpt_addr} {rcpt_mailer}"},
-      {milter::stage::data, "i"},
-      {milter::stage::eom, "i {msg_id}"},
-  };
-  o.fallback = [action = m.on_failure, headers = cfg.policy.headers](milter::fallback_reason r,
-                                                                     const std::vector<milter::header_ref>& inbound) {
-    return daemon::fallback_decision(action, headers, r, inbound);
-  };
-  return o;
-}
-
 // Reads the configuration the daemon was started with again (SIGHUP).
 struct config_source {
   std::optional<std::string> file;
@@ -141,11 +109,11 @@ int serve(const config_source& source, config::daemon_config cfg) {
   auto first_engine = engine::build_engine(cfg);
   log_engine("engine_loaded", cfg, *first_engine);
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
-  milter::server srv(io, to_server_options(cfg), first_engine);
+  milter::server srv(io, daemon::to_server_options(cfg), first_engine);
   srv.start();
   log::info("listening", {{"socket", cfg.milter.listen.to_string()},
                           {"config", cfg.source},
-                          {"workers", to_server_options(cfg).worker_threads},
+                          {"workers", daemon::to_server_options(cfg).worker_threads},
                           {"version", MAILTRIAGE_VERSION}});
   daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
 

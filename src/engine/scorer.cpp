@@ -30,7 +30,9 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   model_.prepare(v.indices, v.values);
   policy::verdict out;
   out.model_id = model_.id;
-  auto probs = model_.model.predict(v.indices, v.values);
+  // The tree walk: XGBoost's in-place prediction costs ~0.6 ms per row at our schema's
+  // width (tests check the two agree).
+  auto probs = explainer_.predict(v.indices, v.values);
   std::size_t top = 0;
   for (std::size_t c = 0; c < probs.size(); ++c) {
     out.probabilities.emplace_back(info.labels[c], probs[c]);

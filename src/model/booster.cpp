@@ -121,17 +121,25 @@ std::string booster::save() const {
   return std::string(data, len);
 }
 
-std::vector<float> booster::predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const {
-  std::uint64_t indptr[2] = {0, cols.size()};
-  std::string ip = array_interface(indptr, 2, "<u8");
-  std::string ix = array_interface(cols.data(), cols.size(), "<u4");
-  std::string vx = array_interface(vals.data(), vals.size(), "<f4");
+// In-place prediction over CSR arrays; the result stays valid until this thread's
+// next prediction with the booster (XGBoost keeps it per thread).
+const float* booster::predict_csr(const std::uint64_t* indptr, std::size_t rows, const std::uint32_t* indices,
+                                  const float* values, std::size_t nnz) const {
+  std::string ip = array_interface(indptr, rows + 1, "<u8");
+  std::string ix = array_interface(indices, nnz, "<u4");
+  std::string vx = array_interface(values, nnz, "<f4");
   bst_ulong const* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
   xgb_check(XGBoosterPredictFromCSR(handle_, ip.c_str(), ix.c_str(), vx.c_str(), columns_, kPredictConfig, nullptr,
                                     &shape, &dim, &result),
             "predicting");
+  return result;
+}
+
+std::vector<float> booster::predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const {
+  std::uint64_t indptr[2] = {0, cols.size()};
+  const float* result = predict_csr(indptr, 1, cols.data(), vals.data(), cols.size());
   if (binary_) return {1.0f - result[0], result[0]};
   return std::vector<float>(result, result + classes_);
 }
@@ -139,15 +147,8 @@ std::vector<float> booster::predict(std::span<const std::uint32_t> cols, std::sp
 std::vector<float> booster::predict(const sparse_rows& rows) const {
   std::vector<float> out;
   if (rows.rows() == 0) return out;
-  std::string ip = array_interface(rows.indptr.data(), rows.indptr.size(), "<u8");
-  std::string ix = array_interface(rows.indices.data(), rows.indices.size(), "<u4");
-  std::string vx = array_interface(rows.values.data(), rows.values.size(), "<f4");
-  bst_ulong const* shape = nullptr;
-  bst_ulong dim = 0;
-  const float* result = nullptr;
-  xgb_check(XGBoosterPredictFromCSR(handle_, ip.c_str(), ix.c_str(), vx.c_str(), columns_, kPredictConfig, nullptr,
-                                    &shape, &dim, &result),
-            "predicting");
+  const float* result =
+      predict_csr(rows.indptr.data(), rows.rows(), rows.indices.data(), rows.values.data(), rows.indices.size());
   out.reserve(rows.rows() * classes_);
   for (std::size_t r = 0; r < rows.rows(); ++r) {
     if (binary_) {

@@ -1,6 +1,7 @@
 #include "mailtriage/model/tree_explainer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -62,11 +63,26 @@ std::vector<raw_node> parse_tree(std::string_view text) {
   return nodes;
 }
 
+// base_score from the learner's JSON configuration ("base_score":"5E-1").
+float read_base_score(void* handle) {
+  bst_ulong len = 0;
+  const char* json = nullptr;
+  detail::xgb_check(XGBoosterSaveJsonConfig(handle, &len, &json), "reading the model configuration");
+  std::string_view config(json, len);
+  auto at = config.find("\"base_score\":\"");
+  if (at == std::string_view::npos) throw model_error("the model configuration has no base_score");
+  return std::strtof(json + at + 14, nullptr);
+}
+
 }  // namespace
 
 tree_explainer::tree_explainer(const booster& b) {
   binary_ = b.classes() == 2;
   const std::size_t outputs = binary_ ? 1 : b.classes();
+  outputs_ = outputs;
+  const float base_score = read_base_score(b.handle());
+  // binary:logistic keeps base_score as a probability; multi:softprob as a margin.
+  base_margin_ = binary_ ? -std::log(1.0f / base_score - 1.0f) : base_score;
   bst_ulong count = 0;
   const char** dump = nullptr;
   detail::xgb_check(XGBoosterDumpModelEx(b.handle(), "", 1, "text", &count, &dump), "reading the trees");
@@ -101,6 +117,41 @@ tree_explainer::tree_explainer(const booster& b) {
     }
     trees_.push_back(std::move(tr));
   }
+}
+
+std::size_t tree_explainer::leaf_of(const tree& t, std::span<const std::uint32_t> cols,
+                                    std::span<const float> vals) const {
+  std::size_t i = 0;
+  while (t.nodes[i].left >= 0) {
+    const node& n = t.nodes[i];
+    auto it = std::lower_bound(cols.begin(), cols.end(), n.feature);
+    std::int32_t next;
+    if (it == cols.end() || *it != n.feature)
+      next = n.missing;
+    else
+      next = vals[static_cast<std::size_t>(it - cols.begin())] < n.threshold ? n.left : n.right;
+    i = static_cast<std::size_t>(next);
+  }
+  return i;
+}
+
+std::vector<float> tree_explainer::predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const {
+  std::vector<float> margin(outputs_, base_margin_);
+  for (const auto& t : trees_)
+    if (!t.nodes.empty()) margin[t.output] += t.nodes[leaf_of(t, cols, vals)].mean;
+  if (binary_) {
+    float p = 1.0f / (1.0f + std::exp(-margin[0]));
+    return {1.0f - p, p};
+  }
+  // Softmax as XGBoost computes it: shifted by the largest margin, in float.
+  float top = *std::max_element(margin.begin(), margin.end());
+  float sum = 0;
+  for (auto& m : margin) {
+    m = std::exp(m - top);
+    sum += m;
+  }
+  for (auto& m : margin) m /= sum;
+  return margin;
 }
 
 std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::span<const std::uint32_t> cols,

@@ -65,6 +65,9 @@ e2e_cleanup() {
     local rc=$?
     set +e
     e2e_kill_tracked
+    # Second (relay) instance, if any: no-ops unless e2e_start_relay_postfix ran.
+    e2e_stop_relay_postfix
+    e2e_unregister_relay_config_dir
     if [[ $E2E_POSTFIX_UP -eq 1 ]]; then
         e2e_stop_postfix
     fi
@@ -555,4 +558,186 @@ e2e_dump_diagnostics() {
 # e2e_maillog_count REGEX: lines in the Postfix log matching REGEX.
 e2e_maillog_count() {
     grep -c -E -- "$1" "$E2E_DIR/maillog" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- relay instance
+# A second private Postfix instance "A" without milter that relays everything to
+# the first one (B, from e2e_start_postfix) on its smtpd port: an upstream MTA
+# whose retries of B's 4xx replies can be observed. Own config, queue, data
+# directories and maillog under $E2E_DIR/relay; its config directory is
+# registered in alternate_config_directories like $E2E_DIR (same lock), and
+# e2e_cleanup stops the instance and removes the entry. Unused by default:
+# the cleanup part is a no-op unless e2e_start_relay_postfix ran.
+
+# e2e_start_relay_postfix RELAY_PORT [MAIN_CF_LINE...]: start A relaying to
+# [127.0.0.1]:RELAY_PORT; extra main.cf lines (e.g. "minimal_backoff_time = 2s")
+# are appended and override the defaults (postconf: the last one wins). Sets
+# E2E_RELAY_DIR, E2E_RELAY_PF, E2E_RELAY_QUEUE, E2E_RELAY_MAILLOG,
+# E2E_RELAY_SMTP_PORT.
+e2e_start_relay_postfix() {
+    local relay_port="$1" line
+    shift
+    E2E_RELAY_DIR="$E2E_DIR/relay"
+    E2E_RELAY_PF="$E2E_RELAY_DIR/postfix"
+    E2E_RELAY_QUEUE="$E2E_RELAY_DIR/queue"
+    E2E_RELAY_MAILLOG="$E2E_RELAY_DIR/maillog"
+    E2E_RELAY_SMTP_PORT=$(e2e_free_port) || e2e_fail "no free port for the relay instance's smtpd"
+    mkdir -p "$E2E_RELAY_PF" "$E2E_RELAY_QUEUE" "$E2E_RELAY_DIR/data"
+    chmod 755 "$E2E_RELAY_DIR"
+    chown postfix "$E2E_RELAY_DIR/data"
+    # myhostname differs from B's, or A's smtp client would see B greet with
+    # A's own name and defer with "mail for ... loops back to myself".
+    cat >"$E2E_RELAY_PF/main.cf" <<EOF
+# Private relay Postfix instance (A) for mailtriage e2e tests (generated, throw-away).
+compatibility_level = 3.6
+config_directory = $E2E_RELAY_PF
+queue_directory = $E2E_RELAY_QUEUE
+data_directory = $E2E_RELAY_DIR/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+
+maillog_file = $E2E_RELAY_MAILLOG
+maillog_file_prefixes = $E2E_DIR
+syslog_name = postfix-e2e-relay
+
+myhostname = relay-a.mailtriage-e2e.test
+mydomain = test
+myorigin = \$myhostname
+mydestination =
+local_recipient_maps =
+local_transport = error:local delivery disabled in e2e tests
+alias_maps =
+alias_database =
+relay_domains =
+relayhost = [127.0.0.1]:$relay_port
+mynetworks = 127.0.0.0/8
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions =
+notify_classes =
+biff = no
+smtputf8_enable = no
+
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+smtpd_peername_lookup = no
+
+# No milter on this instance.
+smtpd_milters =
+non_smtpd_milters =
+
+default_destination_concurrency_limit = 20
+initial_destination_concurrency = 20
+default_process_limit = 100
+in_flow_delay = 0
+smtpd_error_sleep_time = 0
+queue_run_delay = 5s
+minimal_backoff_time = 5s
+maximal_backoff_time = 10s
+delay_warning_time = 0
+EOF
+    for line in "$@"; do printf '%s\n' "$line" >>"$E2E_RELAY_PF/main.cf"; done
+    cat >"$E2E_RELAY_PF/master.cf" <<EOF
+# service type  private unpriv  chroot  wakeup  maxproc command
+127.0.0.1:$E2E_RELAY_SMTP_PORT inet n - n - - smtpd
+pickup     unix  n       -       n       60      1       pickup
+cleanup    unix  n       -       n       -       0       cleanup
+qmgr       unix  n       -       n       300     1       qmgr
+rewrite    unix  -       -       n       -       -       trivial-rewrite
+bounce     unix  -       -       n       -       0       bounce
+defer      unix  -       -       n       -       0       bounce
+trace      unix  -       -       n       -       0       bounce
+verify     unix  -       -       n       -       1       verify
+flush      unix  n       -       n       1000?   0       flush
+proxymap   unix  -       -       n       -       -       proxymap
+proxywrite unix  -       -       n       -       1       proxymap
+smtp       unix  -       -       n       -       -       smtp
+relay      unix  -       -       n       -       -       smtp
+showq      unix  n       -       n       -       -       showq
+error      unix  -       -       n       -       -       error
+retry      unix  -       -       n       -       -       error
+discard    unix  -       -       n       -       -       discard
+anvil      unix  -       -       n       -       1       anvil
+scache     unix  -       -       n       -       1       scache
+postlog    unix-dgram n  -       n       -       1       postlogd
+EOF
+    e2e_register_relay_config_dir
+    postfix -c "$E2E_RELAY_PF" check >"$E2E_RELAY_DIR/postfix-check.log" 2>&1 ||
+        { cat "$E2E_RELAY_DIR/postfix-check.log" >&2; e2e_fail "relay postfix check failed"; }
+    postfix -c "$E2E_RELAY_PF" start >"$E2E_RELAY_DIR/postfix-start.log" 2>&1 ||
+        { cat "$E2E_RELAY_DIR/postfix-start.log" >&2; e2e_fail "relay postfix start failed"; }
+    E2E_RELAY_UP=1
+    e2e_wait_until 20 "relay smtpd on port $E2E_RELAY_SMTP_PORT" e2e_port_listening "$E2E_RELAY_SMTP_PORT" ||
+        e2e_fail "relay postfix did not listen on 127.0.0.1:$E2E_RELAY_SMTP_PORT"
+    e2e_log "relay postfix up: smtpd 127.0.0.1:$E2E_RELAY_SMTP_PORT, no milter, relayhost [127.0.0.1]:$relay_port"
+}
+
+e2e_stop_relay_postfix() {
+    [[ "${E2E_RELAY_UP:-0}" == 1 ]] || return 0
+    timeout 30 postfix -c "$E2E_RELAY_PF" stop >>"$E2E_RELAY_DIR/postfix-start.log" 2>&1
+    local pidfile="$E2E_RELAY_QUEUE/pid/master.pid" pid i
+    pid=$(tr -d ' ' <"$pidfile" 2>/dev/null)
+    if [[ -n "$pid" ]]; then
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 "$pid" 2>/dev/null && timeout 10 postfix -c "$E2E_RELAY_PF" abort >/dev/null 2>&1
+    fi
+    E2E_RELAY_UP=0
+}
+
+# Add $E2E_RELAY_PF to alternate_config_directories. Needs e2e_start_postfix
+# first (it creates the system main.cf if missing and owns its removal).
+e2e_register_relay_config_dir() {
+    [[ "${E2E_ALT_ADDED:-0}" == 1 ]] || e2e_fail "start the first postfix instance before the relay instance"
+    (
+        flock -w 30 9 || exit 1
+        local cur
+        cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
+        if ! tr -s ', ' '\n' <<<"$cur" | grep -qxF "$E2E_RELAY_PF"; then
+            postconf -c /etc/postfix -e "alternate_config_directories = ${cur:+$cur, }$E2E_RELAY_PF"
+        fi
+    ) 9>"$E2E_LOCK" || e2e_fail "cannot register $E2E_RELAY_PF in $E2E_SYSTEM_MAINCF"
+    E2E_RELAY_ALT_ADDED=1
+}
+
+# Run by e2e_cleanup before e2e_unregister_config_dir (which then sees the list
+# it would see without a relay instance). A stale entry of a killed run is
+# dropped by a later e2e_register_config_dir (it lives under /tmp/mailtriage-e2e.*).
+e2e_unregister_relay_config_dir() {
+    [[ "${E2E_RELAY_ALT_ADDED:-0}" == 1 ]] || return 0
+    (
+        flock -w 30 9 || exit 1
+        local cur rest
+        cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
+        rest=$(tr -s ', ' '\n' <<<"$cur" | grep -v -xF "$E2E_RELAY_PF" | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
+        if [[ -n "$rest" ]]; then
+            postconf -c /etc/postfix -e "alternate_config_directories = $rest"
+        else
+            postconf -c /etc/postfix -X alternate_config_directories
+        fi
+    ) 9>"$E2E_LOCK"
+    E2E_RELAY_ALT_ADDED=0
+}
+
+# Messages in the relay instance's queue (any state) / its deferred queue.
+e2e_relay_queue_count() {
+    find "$E2E_RELAY_QUEUE/maildrop" "$E2E_RELAY_QUEUE/incoming" "$E2E_RELAY_QUEUE/active" \
+        "$E2E_RELAY_QUEUE/deferred" "$E2E_RELAY_QUEUE/hold" -type f 2>/dev/null | wc -l
+}
+e2e_relay_deferred_count() {
+    find "$E2E_RELAY_QUEUE/deferred" -type f 2>/dev/null | wc -l
+}
+
+# e2e_relay_maillog_count REGEX: lines in the relay instance's log matching REGEX.
+e2e_relay_maillog_count() {
+    grep -c -E -- "$1" "$E2E_RELAY_MAILLOG" 2>/dev/null || true
 }

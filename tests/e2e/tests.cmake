@@ -20,11 +20,14 @@ add_test(NAME e2e.postfix_kill_restart
          COMMAND ${_mailtriage_e2e_dir}/postfix_kill_restart.sh)
 add_test(NAME e2e.postfix_policy
          COMMAND ${_mailtriage_e2e_dir}/postfix_policy.sh)
+add_test(NAME e2e.postfix_tempfail_retry
+         COMMAND ${_mailtriage_e2e_dir}/postfix_tempfail_retry.sh)
 set_tests_properties(
     e2e.postfix_roundtrip
     e2e.postfix_roundtrip_detects_missing_header
     e2e.postfix_kill_restart
     e2e.postfix_policy
+    e2e.postfix_tempfail_retry
     PROPERTIES
         ENVIRONMENT "MAILTRIAGED=$<TARGET_FILE:mailtriaged>"
         SKIP_RETURN_CODE 77

@@ -29,7 +29,8 @@
 #include <sstream>
 #include <thread>
 
-#include "fallback.hpp"  // src/daemon: the daemon's own fallback decision
+#include "fallback.hpp"
+#include "server_options.hpp"  // src/daemon: the daemon's own fallback decision
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/engine/load.hpp"
 #include "mailtriage/milter/client.hpp"
@@ -193,33 +194,8 @@ class slow_handler : public milter::message_handler {
 };
 
 // Server options as mailtriaged derives them from the configuration (src/daemon/main.cpp).
-milter::server_options options_from(const config::daemon_config& cfg) {
-  milter::server_options o;
-  o.listen = cfg.milter.listen;
-  o.worker_threads = cfg.milter.worker_threads;
-  o.max_pending_verdicts = cfg.milter.max_pending_verdicts;
-  o.idle_timeout = cfg.milter.idle_timeout;
-  o.frame_timeout = cfg.milter.frame_timeout;
-  o.write_timeout = cfg.milter.write_timeout;
-  o.verdict_timeout = cfg.milter.verdict_timeout;
-  o.limits.scan_bytes = cfg.milter.scan_bytes;
-  o.limits.max_headers = cfg.milter.max_headers;
-  o.limits.max_macro_bytes = cfg.milter.max_macro_bytes;
-  o.limits.max_data_size = cfg.milter.max_data_size;
-  o.wants.macro_lists = {
-      {milter::stage::connect, "j {daemon_name} {client_addr} {client_name} {client_ptr} {client_resolve}"},
-      {milter::stage::helo, "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}"},
-      {milter::stage::envfrom, "i {auth_type} {auth_authen} {auth_author} {mail_addr}"},
-      {milter::stage::envrcpt, "{rcpt_addr} {rcpt_mailer}"},
-      {milter::stage::data, "i"},
-      {milter::stage::eom, "i {msg_id}"},
-  };
-  o.fallback = [action = cfg.milter.on_failure, headers = cfg.policy.headers](
-                   milter::fallback_reason r, const std::vector<milter::header_ref>& inbound) {
-    return daemon::fallback_decision(action, headers, r, inbound);
-  };
-  return o;
-}
+// The daemon's own mapping from configuration to server options.
+milter::server_options options_from(const config::daemon_config& cfg) { return daemon::to_server_options(cfg); }
 
 // The server on its own I/O thread for the duration of a test.
 class running_server {

@@ -136,6 +136,23 @@ TEST(TreeExplainer, MatchesXGBoostsApproximateContributions) {
   }
 }
 
+TEST(TreeExplainer, PredictsWhatXGBoostPredicts) {
+  for (std::size_t classes : {2u, 3u}) {
+    auto train_set = generate(600, classes, 31);
+    auto valid_set = generate(200, classes, 32);
+    auto r = train(train_set, valid_set, classes, quick(), nullptr);
+    tree_explainer walker(r.model);
+    auto reference = r.model.predict(valid_set.rows);
+    for (std::size_t row = 0; row < valid_set.rows.rows(); ++row) {
+      auto b = valid_set.rows.indptr[row], e = valid_set.rows.indptr[row + 1];
+      auto mine = walker.predict({valid_set.rows.indices.data() + b, e - b}, {valid_set.rows.values.data() + b, e - b});
+      ASSERT_EQ(mine.size(), classes);
+      for (std::size_t c = 0; c < classes; ++c)
+        ASSERT_NEAR(mine[c], reference[row * classes + c], 1e-6) << "classes " << classes << " row " << row;
+    }
+  }
+}
+
 TEST(Model, TrainingIsDeterministic) {
   auto train_set = generate(400, 3, 5);
   auto valid_set = generate(120, 3, 6);

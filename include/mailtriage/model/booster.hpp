@@ -54,6 +54,8 @@ class booster {
 
  private:
   void configure();
+  const float* predict_csr(const std::uint64_t* indptr, std::size_t rows, const std::uint32_t* indices,
+                           const float* values, std::size_t nnz) const;
   void* handle_ = nullptr;
   std::size_t columns_ = 0;
   std::size_t classes_ = 2;

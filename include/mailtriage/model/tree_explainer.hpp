@@ -26,6 +26,13 @@ class tree_explainer {
                                                                           std::span<const float> vals,
                                                                           std::size_t cls) const;
 
+  // Class probabilities for one row by walking the trees: the booster's prediction
+  // without XGBoost's per-call cost, which grows with the schema's width (it fills a
+  // dense vector of every column for each row: ~0.6 ms for our 262,303 columns, where
+  // the walk takes ~20 us). Same splits, same leaf values, same float arithmetic and
+  // link function; tests check it against XGBoost's in-place prediction.
+  [[nodiscard]] std::vector<float> predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const;
+
   [[nodiscard]] std::size_t trees() const { return trees_.size(); }
 
  private:
@@ -39,8 +46,11 @@ class tree_explainer {
     std::vector<node> nodes;
     std::size_t output = 0;  // which class margin this tree adds to
   };
+  std::size_t leaf_of(const tree& t, std::span<const std::uint32_t> cols, std::span<const float> vals) const;
   std::vector<tree> trees_;
   bool binary_ = true;
+  std::size_t outputs_ = 1;
+  float base_margin_ = 0;  // added to every output's margin before the link function
 };
 
 }  // namespace mailtriage::model
