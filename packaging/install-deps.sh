@@ -13,6 +13,7 @@ packages=(
   miltertest                            # an independent milter protocol client
   procps psmisc                         # ps/pkill used by the test scripts
   man-db groff-base                     # man -l checks of the man pages
+  python3                               # SMTP client and JSON checks in the e2e and quality tests
 )
 
 missing=()
