@@ -571,7 +571,7 @@ e2e_maillog_count() {
 
 # e2e_start_relay_postfix RELAY_PORT [MAIN_CF_LINE...]: start A relaying to
 # [127.0.0.1]:RELAY_PORT; extra main.cf lines (e.g. "minimal_backoff_time = 2s")
-# are appended and override the defaults (postconf: the last one wins). Sets
+# replace the defaults (postconf -e). Sets
 # E2E_RELAY_DIR, E2E_RELAY_PF, E2E_RELAY_QUEUE, E2E_RELAY_MAILLOG,
 # E2E_RELAY_SMTP_PORT.
 e2e_start_relay_postfix() {
@@ -643,7 +643,14 @@ minimal_backoff_time = 5s
 maximal_backoff_time = 10s
 delay_warning_time = 0
 EOF
-    for line in "$@"; do printf '%s\n' "$line" >>"$E2E_RELAY_PF/main.cf"; done
+    # Replaced in place, not appended: a repeated parameter makes every Postfix
+    # process of this instance warn "overriding earlier entry" as it starts, and
+    # those warnings can fill the postlog datagram queue before postlogd runs, so
+    # master blocks on its own log socket and the instance never comes up.
+    for line in "$@"; do
+        postconf -c "$E2E_RELAY_PF" -e "$(printf '%s' "$line" | sed -E 's/[[:space:]]*=[[:space:]]*/=/')" ||
+            e2e_fail "cannot set '$line' in the relay instance's main.cf"
+    done
     cat >"$E2E_RELAY_PF/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command
 127.0.0.1:$E2E_RELAY_SMTP_PORT inet n - n - - smtpd
