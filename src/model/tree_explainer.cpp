@@ -119,19 +119,17 @@ tree_explainer::tree_explainer(const booster& b) {
   }
 }
 
+std::size_t tree_explainer::child(const node& n, std::span<const std::uint32_t> cols, std::span<const float> vals) {
+  // XGBoost's rule: absent (missing) goes the default way, else value < threshold goes left.
+  auto it = std::lower_bound(cols.begin(), cols.end(), n.feature);
+  if (it == cols.end() || *it != n.feature) return static_cast<std::size_t>(n.missing);
+  return static_cast<std::size_t>(vals[static_cast<std::size_t>(it - cols.begin())] < n.threshold ? n.left : n.right);
+}
+
 std::size_t tree_explainer::leaf_of(const tree& t, std::span<const std::uint32_t> cols,
                                     std::span<const float> vals) const {
   std::size_t i = 0;
-  while (t.nodes[i].left >= 0) {
-    const node& n = t.nodes[i];
-    auto it = std::lower_bound(cols.begin(), cols.end(), n.feature);
-    std::int32_t next;
-    if (it == cols.end() || *it != n.feature)
-      next = n.missing;
-    else
-      next = vals[static_cast<std::size_t>(it - cols.begin())] < n.threshold ? n.left : n.right;
-    i = static_cast<std::size_t>(next);
-  }
+  while (t.nodes[i].left >= 0) i = child(t.nodes[i], cols, vals);
   return i;
 }
 
@@ -165,15 +163,9 @@ std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::
     std::size_t i = 0;
     while (t.nodes[i].left >= 0) {
       const node& n = t.nodes[i];
-      auto it = std::lower_bound(cols.begin(), cols.end(), n.feature);
-      std::int32_t next;
-      if (it == cols.end() || *it != n.feature)
-        next = n.missing;
-      else
-        next = vals[static_cast<std::size_t>(it - cols.begin())] < n.threshold ? n.left : n.right;
-      float delta = t.nodes[static_cast<std::size_t>(next)].mean - n.mean;
-      out.emplace_back(n.feature, sign * delta);
-      i = static_cast<std::size_t>(next);
+      std::size_t next = child(n, cols, vals);
+      out.emplace_back(n.feature, sign * (t.nodes[next].mean - n.mean));
+      i = next;
     }
   }
   // Sum per column.

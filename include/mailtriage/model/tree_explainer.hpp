@@ -46,6 +46,7 @@ class tree_explainer {
     std::vector<node> nodes;
     std::size_t output = 0;  // which class margin this tree adds to
   };
+  static std::size_t child(const node& n, std::span<const std::uint32_t> cols, std::span<const float> vals);
   std::size_t leaf_of(const tree& t, std::span<const std::uint32_t> cols, std::span<const float> vals) const;
   std::vector<tree> trees_;
   bool binary_ = true;
