@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <limits>
 #include <optional>
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp needs std::exchange
 
@@ -13,7 +14,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "mailtriage/milter/client.hpp"
-#include "message_files.hpp"
+#include "args.hpp"
+#include "corpus.hpp"
 #include "process_usage.hpp"
 
 namespace mailtriage::cli {
@@ -47,7 +49,7 @@ struct tally {
   std::string first_failure;
 };
 
-asio::awaitable<void> worker(const std::vector<message_file>& messages, std::size_t total, std::size_t& next,
+asio::awaitable<void> worker(const std::vector<labelled_message>& messages, std::size_t total, std::size_t& next,
                              const replay_options& opt, tally& t) {
   auto ex = co_await asio::this_coro::executor;
   while (next < total) {
@@ -81,50 +83,30 @@ double percentile(std::vector<double>& v, double p) {
   return v[idx];
 }
 
-replay_options parse(const std::vector<std::string>& args) {
-  replay_options o;
-  bool have_socket = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
-      return args[++i];
-    };
-    auto number = [&]() -> std::size_t {
-      const std::string& v = value();
-      std::size_t used = 0;
-      unsigned long long n = std::stoull(v, &used);
-      if (used != v.size() || n == 0) throw std::invalid_argument(a + " needs a positive number");
-      return static_cast<std::size_t>(n);
-    };
-    if (a == "--socket") {
-      auto spec = milter::parse_socket_spec(value());
-      if (!spec) throw std::invalid_argument(spec.error());
-      o.socket = spec.value();
-      have_socket = true;
-    } else if (a == "--concurrency") o.concurrency = number();
-    else if (a == "--per-connection") o.per_connection = number();
-    else if (a == "--limit") o.limit = number();
-    else if (a == "--repeat") o.repeat = number();
-    else if (a == "--daemon-pid") o.daemon_pid = static_cast<pid_t>(number());
-    else if (!a.empty() && a[0] == '-') throw std::invalid_argument("unknown option " + a);
-    else o.paths.push_back(a);
-  }
-  if (!have_socket || o.paths.empty()) throw std::invalid_argument("--socket and at least one PATH are required");
-  return o;
-}
-
 }  // namespace
 
 int replay_main(const std::vector<std::string>& args) {
+  arg_parser a(args, kUsage);
   replay_options opt;
-  try {
-    opt = parse(args);
-  } catch (const std::exception& e) {
-    std::cerr << "mailtriage replay: " << e.what() << "\n" << kUsage;
-    return 64;
-  }
-  auto messages = load_messages(opt.paths, opt.limit);
+  std::string socket = a.text({"--socket"}, "");
+  auto positive = [&](const char* name, std::int64_t fallback) {
+    std::int64_t n = a.integer({name}, fallback);
+    if (n <= 0) throw std::invalid_argument(std::string(name) + " needs a positive number");
+    return static_cast<std::size_t>(n);
+  };
+  opt.concurrency = positive("--concurrency", 1);
+  opt.per_connection = positive("--per-connection", 1);
+  opt.limit = positive("--limit", std::numeric_limits<std::int64_t>::max());
+  opt.repeat = positive("--repeat", 1);
+  if (std::int64_t pid = a.integer({"--daemon-pid"}, 0); pid > 0) opt.daemon_pid = static_cast<pid_t>(pid);
+  opt.paths = a.positional();
+  if (a.help()) return 0;
+  if (socket.empty() || opt.paths.empty()) return a.usage_error("--socket and at least one PATH are required");
+  auto spec = milter::parse_socket_spec(socket);
+  if (!spec) return a.usage_error(spec.error());
+  opt.socket = spec.value();
+  auto messages = load_corpus(opt.paths);
+  if (messages.size() > opt.limit) messages.resize(opt.limit);
   if (messages.empty()) {
     std::cerr << "mailtriage replay: no message files found\n";
     return 66;

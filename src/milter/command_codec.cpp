@@ -7,18 +7,16 @@
 namespace mailtriage::milter {
 namespace {
 
+template <class T>
+expected<command, codec_error> finish(wire::reader& r, T value) {
+  return wire::finish<command>(r, std::move(value));
+}
+
 // Reads NUL-terminated strings until the payload ends (SMFIC_MAIL, SMFIC_RCPT, macros).
 std::vector<std::string> read_strings(wire::reader& r) {
   std::vector<std::string> out;
   while (!r.at_end() && !r.failed()) out.push_back(r.cstring());
   return out;
-}
-
-template <class T>
-expected<command, codec_error> finish(wire::reader& r, T value) {
-  r.expect_end();
-  if (r.failed()) return unexpected{r.error()};
-  return command{std::move(value)};
 }
 
 }  // namespace

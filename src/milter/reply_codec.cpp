@@ -9,9 +9,7 @@ namespace {
 
 template <class T>
 expected<reply, codec_error> finish(wire::reader& r, T value) {
-  r.expect_end();
-  if (r.failed()) return unexpected{r.error()};
-  return reply{std::move(value)};
+  return wire::finish<reply>(r, std::move(value));
 }
 
 // Modifications that carry (index, name, value): SMFIR_INSHEADER, SMFIR_CHGHEADER.

@@ -1,6 +1,8 @@
 #pragma once
 // Private byte-level helpers shared by the command and reply codecs.
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -110,5 +112,14 @@ class reader {
   std::string_view rest_;
   std::optional<codec_error> error_;
 };
+
+// Ends a decode: left-over bytes or an earlier failure become the error, else the
+// value wrapped as `Result` (a command or a reply).
+template <class Result, class T>
+expected<Result, codec_error> finish(reader& r, T value) {
+  r.expect_end();
+  if (r.failed()) return unexpected{r.error()};
+  return Result{std::move(value)};
+}
 
 }  // namespace mailtriage::milter::wire

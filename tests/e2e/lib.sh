@@ -377,6 +377,36 @@ e2e_unregister_config_dir() {
     E2E_ALT_ADDED=0
 }
 
+# e2e_write_master_cf FILE SMTPD_PORT: the master.cf of a private instance: chroot
+# (column 5) off everywhere, smtpd only on 127.0.0.1:SMTPD_PORT, postlogd for
+# maillog_file. Shared by both instances.
+e2e_write_master_cf() {
+    cat >"$1" <<EOF
+# service type  private unpriv  chroot  wakeup  maxproc command
+127.0.0.1:$2 inet n - n - - smtpd
+pickup     unix  n       -       n       60      1       pickup
+cleanup    unix  n       -       n       -       0       cleanup
+qmgr       unix  n       -       n       300     1       qmgr
+rewrite    unix  -       -       n       -       -       trivial-rewrite
+bounce     unix  -       -       n       -       0       bounce
+defer      unix  -       -       n       -       0       bounce
+trace      unix  -       -       n       -       0       bounce
+verify     unix  -       -       n       -       1       verify
+flush      unix  n       -       n       1000?   0       flush
+proxymap   unix  -       -       n       -       -       proxymap
+proxywrite unix  -       -       n       -       1       proxymap
+smtp       unix  -       -       n       -       -       smtp
+relay      unix  -       -       n       -       -       smtp
+showq      unix  n       -       n       -       -       showq
+error      unix  -       -       n       -       -       error
+retry      unix  -       -       n       -       -       error
+discard    unix  -       -       n       -       -       discard
+anvil      unix  -       -       n       -       1       anvil
+scache     unix  -       -       n       -       1       scache
+postlog    unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
 # e2e_write_postfix_config DEFAULT_ACTION: main.cf + master.cf in
 # $E2E_DIR/postfix. Sets E2E_PF (config dir), E2E_SMTP_PORT.
 e2e_write_postfix_config() {
@@ -450,31 +480,7 @@ minimal_backoff_time = 5s
 maximal_backoff_time = 10s
 delay_warning_time = 0
 EOF
-    # Column 5 (chroot) is n everywhere; smtpd only on our loopback port.
-    cat >"$E2E_PF/master.cf" <<EOF
-# service type  private unpriv  chroot  wakeup  maxproc command
-127.0.0.1:$E2E_SMTP_PORT inet n - n - - smtpd
-pickup     unix  n       -       n       60      1       pickup
-cleanup    unix  n       -       n       -       0       cleanup
-qmgr       unix  n       -       n       300     1       qmgr
-rewrite    unix  -       -       n       -       -       trivial-rewrite
-bounce     unix  -       -       n       -       0       bounce
-defer      unix  -       -       n       -       0       bounce
-trace      unix  -       -       n       -       0       bounce
-verify     unix  -       -       n       -       1       verify
-flush      unix  n       -       n       1000?   0       flush
-proxymap   unix  -       -       n       -       -       proxymap
-proxywrite unix  -       -       n       -       1       proxymap
-smtp       unix  -       -       n       -       -       smtp
-relay      unix  -       -       n       -       -       smtp
-showq      unix  n       -       n       -       -       showq
-error      unix  -       -       n       -       -       error
-retry      unix  -       -       n       -       -       error
-discard    unix  -       -       n       -       -       discard
-anvil      unix  -       -       n       -       1       anvil
-scache     unix  -       -       n       -       1       scache
-postlog    unix-dgram n  -       n       -       1       postlogd
-EOF
+    e2e_write_master_cf "$E2E_PF/master.cf" "$E2E_SMTP_PORT"
 }
 
 # e2e_start_postfix DEFAULT_ACTION: needs E2E_SINK_PORT and E2E_MILTER_PORT.
@@ -651,30 +657,7 @@ EOF
         postconf -c "$E2E_RELAY_PF" -e "$(printf '%s' "$line" | sed -E 's/[[:space:]]*=[[:space:]]*/=/')" ||
             e2e_fail "cannot set '$line' in the relay instance's main.cf"
     done
-    cat >"$E2E_RELAY_PF/master.cf" <<EOF
-# service type  private unpriv  chroot  wakeup  maxproc command
-127.0.0.1:$E2E_RELAY_SMTP_PORT inet n - n - - smtpd
-pickup     unix  n       -       n       60      1       pickup
-cleanup    unix  n       -       n       -       0       cleanup
-qmgr       unix  n       -       n       300     1       qmgr
-rewrite    unix  -       -       n       -       -       trivial-rewrite
-bounce     unix  -       -       n       -       0       bounce
-defer      unix  -       -       n       -       0       bounce
-trace      unix  -       -       n       -       0       bounce
-verify     unix  -       -       n       -       1       verify
-flush      unix  n       -       n       1000?   0       flush
-proxymap   unix  -       -       n       -       -       proxymap
-proxywrite unix  -       -       n       -       1       proxymap
-smtp       unix  -       -       n       -       -       smtp
-relay      unix  -       -       n       -       -       smtp
-showq      unix  n       -       n       -       -       showq
-error      unix  -       -       n       -       -       error
-retry      unix  -       -       n       -       -       error
-discard    unix  -       -       n       -       -       discard
-anvil      unix  -       -       n       -       1       anvil
-scache     unix  -       -       n       -       1       scache
-postlog    unix-dgram n  -       n       -       1       postlogd
-EOF
+    e2e_write_master_cf "$E2E_RELAY_PF/master.cf" "$E2E_RELAY_SMTP_PORT"
     e2e_register_relay_config_dir
     postfix -c "$E2E_RELAY_PF" check >"$E2E_RELAY_DIR/postfix-check.log" 2>&1 ||
         { cat "$E2E_RELAY_DIR/postfix-check.log" >&2; e2e_fail "relay postfix check failed"; }
