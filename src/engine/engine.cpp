@@ -41,8 +41,9 @@ engine::engine(std::shared_ptr<const scorer> active, std::shared_ptr<const score
 milter::decision engine::judge(const milter::transaction& t) const {
   const auto env = features::envelope_from_transaction(t);
   mime::message msg = mime::parse(t.raw, active_->limits());
-  features::extraction ex = features::extract_with_pii(msg, env);
-  policy::verdict v = active_->judge(msg, ex, false);
+  features::token_names names;
+  features::extraction ex = active_->extract(msg, env, names);
+  policy::verdict v = active_->judge(msg, ex, false, &names);
 
   std::string shadow_category = "-";
   if (shadow_) {
