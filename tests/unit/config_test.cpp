@@ -22,7 +22,12 @@ TEST(Config, BuiltInConfigurationLoadsWithItsDocumentedDefaults) {
   EXPECT_EQ(cfg.milter.max_macro_bytes, 64u << 10);
   EXPECT_EQ(cfg.milter.verdict_timeout, std::chrono::seconds(5));
   EXPECT_EQ(cfg.milter.on_failure, failure_action::accept);
-  EXPECT_EQ(cfg.log_level, log::level::info);
+  EXPECT_EQ(cfg.logging.level, log::level::info);
+  EXPECT_EQ(cfg.logging.format, log::format::text);
+  EXPECT_FALSE(cfg.logging.log_subjects);
+  EXPECT_FALSE(cfg.logging.log_domains);
+  EXPECT_TRUE(cfg.http.enabled);
+  EXPECT_EQ(cfg.http.listen(), "127.0.0.1:9895");
 }
 
 TEST(Config, EmptyFileMeansDefaults) {
