@@ -216,12 +216,13 @@ policy::policy_config read_policy(yaml_section s) {
 
 http_settings read_http(yaml_section s) {
   http_settings h;
-  h.enabled = s.boolean("enabled").value_or(true);
+  const bool enabled = s.boolean("enabled").value_or(true);
   try {
-    h.set_listen(s.text("listen", "127.0.0.1:9895"));
+    h.set_listen(s.text("listen", "127.0.0.1:9895"));  // "none" disables too
   } catch (const std::invalid_argument& e) {
     s.fail("listen", e.what());
   }
+  h.enabled = h.enabled && enabled;
   h.max_connections = s.integer("max_connections", 16, 1, 1024);
   h.request_timeout = s.duration("request_timeout", 10s, 100ms, 5min);
   s.finish();
