@@ -10,7 +10,10 @@ an error here:
     `systemd-analyze syscall-filter`, ~-lines removed);
   - with MemoryDenyWriteExecute=yes: mmap with PROT_WRITE|PROT_EXEC, mprotect or
     pkey_mprotect adding PROT_EXEC;
-  - a socket() family missing from RestrictAddressFamilies=.
+  - a socket() family missing from RestrictAddressFamilies=;
+  - with ProcSubset=pid, a file opened under /proc other than a process's own
+    directory (the rest of /proc is not mounted); with ProtectHome=yes, one under
+    /home, /root or /run/user.
 Prints what the daemon used; exit 0 all allowed, 1 a violation, 2 usage error.
 """
 import re
@@ -87,6 +90,11 @@ def main():
     for value in settings.get("RestrictAddressFamilies", []):
         families |= set(value.split())
     mdwe = settings.get("MemoryDenyWriteExecute", ["no"])[-1] in ("yes", "true", "1", "on")
+    hidden = []
+    if settings.get("ProcSubset", [""])[-1] == "pid":
+        hidden.append((re.compile(r"/proc/(?!self/|thread-self/|\d+/)"), "ProcSubset=pid"))
+    if settings.get("ProtectHome", ["no"])[-1] in ("yes", "true", "1", "on", "tmpfs", "read-only"):
+        hidden.append((re.compile(r"/(home|root|run/user)/"), "ProtectHome="))
 
     used, problems = set(), []
     with open(log, encoding="utf-8", errors="replace") as f:
@@ -101,6 +109,11 @@ def main():
                 or (name in ("mprotect", "pkey_mprotect") and "PROT_EXEC" in line)
             ):
                 problems.append("MemoryDenyWriteExecute would refuse: " + line.strip())
+            if name in ("open", "openat", "stat", "newfstatat", "access", "statx"):
+                path = re.search(r'"([^"]*)"', line)
+                for pattern, setting in hidden:
+                    if path and pattern.match(path.group(1)):
+                        problems.append(f"{setting} hides what the daemon opened: " + line.strip())
             if name == "socket" and families:
                 fam = re.search(r"socket\((AF_[A-Z0-9]+)", line)
                 if fam and fam.group(1) not in families:

@@ -137,11 +137,10 @@ exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/mailtriaged.service)
     e2e_fail "installed unit's ExecStart: $exec_start"
 read -r -a exec_argv <<<"$exec_start"
 
-# as_service CMD...: CMD as systemd runs the unit (User=/Group=, NoNewPrivileges=, UMask=).
-as_service() {
-    (umask 077 && exec setpriv --reuid=mailtriage --regid=mailtriage --init-groups --no-new-privs -- "$@")
-}
-as_service "${exec_argv[@]}" --check-config >"$E2E_DIR/check.log" 2>&1 ||
+# Run as systemd runs the unit: User=, Group=, NoNewPrivileges=, and UMask= (the
+# umask 077 in each subshell below, which then execs, so $! is the daemon itself).
+as_service=(setpriv --reuid=mailtriage --regid=mailtriage --init-groups --no-new-privs --)
+(umask 077 && exec "${as_service[@]}" "${exec_argv[@]}" --check-config) >"$E2E_DIR/check.log" 2>&1 ||
     { cat "$E2E_DIR/check.log" >&2; e2e_fail "the mailtriage user cannot load /etc/mailtriage/mailtriage.yaml"; }
 
 # ------------------------------------------------------------------ the service answers
@@ -165,14 +164,14 @@ else
     e2e_log "systemd is not init: running the unit's ExecStart as the mailtriage user"
     port=$(e2e_free_port) || e2e_fail "no free port"
     log="$E2E_DIR/mailtriaged.log"
-    as_service "${exec_argv[@]}" --listen "inet:$port@127.0.0.1" >"$log" 2>&1 &
+    (umask 077 && exec "${as_service[@]}" "${exec_argv[@]}" --listen "inet:$port@127.0.0.1") >"$log" 2>&1 &
     E2E_PID_DAEMON=$!
     e2e_wait_until 15 "event=listening" grep -q 'event=listening' "$log" ||
         { cat "$log" >&2; e2e_fail "installed mailtriaged did not start listening"; }
-    daemon_pid=$(pgrep -P "$E2E_PID_DAEMON" -x mailtriaged || echo "$E2E_PID_DAEMON")
-    [[ "$(ps -o user= -p "$daemon_pid" | tr -d ' ')" == mailtriage ]] || e2e_fail "daemon not running as mailtriage"
+    [[ "$(ps -o user=,comm= -p "$E2E_PID_DAEMON" | tr -s ' ')" == "mailtriage mailtriaged" ]] ||
+        e2e_fail "pid $E2E_PID_DAEMON is not mailtriaged running as mailtriage: $(ps -o user=,comm= -p "$E2E_PID_DAEMON")"
     talk "inet:$port@127.0.0.1"
-    kill -HUP "$daemon_pid"
+    kill -HUP "$E2E_PID_DAEMON"
     e2e_wait_until 15 "event=reloaded" grep -q 'event=reloaded' "$log" || e2e_fail "no reload on SIGHUP"
     e2e_stop_daemon   # SIGTERM: drains and must exit 0
 fi

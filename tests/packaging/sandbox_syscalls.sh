@@ -5,7 +5,8 @@
 # a unix socket and once on TCP: miltertest's protocol round trip, the MIME fixtures
 # (HTML, charsets, attachments) replayed by `mailtriage replay` four connections at a
 # time, a SIGHUP reload and a SIGTERM drain. check_syscalls.py then checks every system
-# call, executable mapping and socket family against systemd/mailtriaged.service.in.
+# call, executable mapping, socket family and file opened against the unit
+# (systemd/mailtriaged.service.in).
 #
 # Environment: MAILTRIAGED, MAILTRIAGE (the CLI). Exit 0 pass, 1 fail, 77 skipped
 # (strace, miltertest or python3 missing, or ptrace not permitted here).
