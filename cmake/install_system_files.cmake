@@ -17,10 +17,12 @@ endif()
 # @-placeholders of systemd/mailtriaged.service.in.
 set(MAILTRIAGE_SBINDIR ${CMAKE_INSTALL_PREFIX}/${MAILTRIAGE_SBINDIR_REL})
 set(MAILTRIAGE_CONFIG ${_sysconfdir}/mailtriage/mailtriage.yaml)
-configure_file(${MAILTRIAGE_SOURCE_DIR}/systemd/mailtriaged.service.in
-               ${MAILTRIAGE_STAGING_DIR}/mailtriaged.service @ONLY)
+# One staging file per destination, so two installs at once cannot swap their units.
+string(MD5 _destination "$ENV{DESTDIR}|${CMAKE_INSTALL_PREFIX}")
+set(_unit ${MAILTRIAGE_STAGING_DIR}/${_destination}/mailtriaged.service)
+configure_file(${MAILTRIAGE_SOURCE_DIR}/systemd/mailtriaged.service.in ${_unit} @ONLY)
 
-file(INSTALL ${MAILTRIAGE_STAGING_DIR}/mailtriaged.service DESTINATION ${_unitdir})
+file(INSTALL ${_unit} DESTINATION ${_unitdir})
 file(INSTALL ${MAILTRIAGE_SOURCE_DIR}/systemd/mailtriage.sysusers
      DESTINATION ${CMAKE_INSTALL_PREFIX}/lib/sysusers.d RENAME mailtriage.conf)
 file(INSTALL ${MAILTRIAGE_SOURCE_DIR}/conf/mailtriage.yaml DESTINATION ${_sysconfdir}/mailtriage)

@@ -89,6 +89,7 @@ def main():
     ref = hpa["spec"]["scaleTargetRef"]
     check(ref["kind"] == "Deployment" and ref["name"] == dep["metadata"]["name"], "HPA scales the Deployment")
     check(hpa["spec"]["minReplicas"] >= 2, "HPA keeps at least two pods (one can drain)")
+    check("replicas" not in dep["spec"], "Deployment leaves the replica count to the HPA")
 
     (container,) = pod["spec"]["containers"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
