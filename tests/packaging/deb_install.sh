@@ -168,8 +168,8 @@ else
     E2E_PID_DAEMON=$!
     e2e_wait_until 15 "event=listening" grep -q 'event=listening' "$log" ||
         { cat "$log" >&2; e2e_fail "installed mailtriaged did not start listening"; }
-    [[ "$(ps -o user=,comm= -p "$E2E_PID_DAEMON" | tr -s ' ')" == "mailtriage mailtriaged" ]] ||
-        e2e_fail "pid $E2E_PID_DAEMON is not mailtriaged running as mailtriage: $(ps -o user=,comm= -p "$E2E_PID_DAEMON")"
+    [[ "$(ps -o user:32=,comm= -p "$E2E_PID_DAEMON" | tr -s ' ')" == "mailtriage mailtriaged" ]] ||
+        e2e_fail "pid $E2E_PID_DAEMON is not mailtriaged running as mailtriage: $(ps -o user:32=,comm= -p "$E2E_PID_DAEMON")"
     talk "inet:$port@127.0.0.1"
     kill -HUP "$E2E_PID_DAEMON"
     e2e_wait_until 15 "event=reloaded" grep -q 'event=reloaded' "$log" || e2e_fail "no reload on SIGHUP"
