@@ -3,7 +3,7 @@
 # MemoryDenyWriteExecute= and RestrictAddressFamilies= only under systemd, which CI does
 # not run as init; so the daemon runs here under strace through a real workload, once on
 # a unix socket and once on TCP: miltertest's protocol round trip, the MIME fixtures
-# (HTML, charsets, attachments) replayed by `mailtriage replay` four connections at a
+# (HTML, charsets, attachments) replayed by `mailtriage bench` four connections at a
 # time, a SIGHUP reload and a SIGTERM drain. check_syscalls.py then checks every system
 # call, executable mapping, socket family and file opened against the unit
 # (systemd/mailtriaged.service.in).
@@ -42,9 +42,9 @@ traced_run() {
 
     timeout 60 miltertest -D "MILTER=$spec" -s "$root/tests/miltertest/roundtrip.lua" >"$E2E_DIR/$name.mt" 2>&1 ||
         { cat "$E2E_DIR/$name.mt" >&2; e2e_fail "$name: miltertest round trip failed"; }
-    timeout 120 "$MAILTRIAGE" replay --socket "$spec" --concurrency 4 --repeat 2 "$root/tests/fixtures/mime" \
+    timeout 120 "$MAILTRIAGE" bench --socket "$spec" --concurrency 4 --repeat 2 "$root/tests/fixtures/mime" \
         >"$E2E_DIR/$name.replay" 2>&1 ||
-        { cat "$E2E_DIR/$name.replay" >&2; e2e_fail "$name: mailtriage replay failed"; }
+        { cat "$E2E_DIR/$name.replay" >&2; e2e_fail "$name: mailtriage bench failed"; }
     kill -HUP "$pid"
     e2e_wait_until 15 "$name: event=reloaded" grep -q 'event=reloaded' "$log" || e2e_fail "$name: no reload"
     kill -TERM "$pid"
