@@ -174,6 +174,33 @@ TEST(Model, EarlyStoppingKeepsTheBestRounds) {
   EXPECT_EQ(rounds_seen, r.best_round + 5);
 }
 
+TEST(Model, RowWeightsChangeTheModelAndMustMatchTheRows) {
+  auto train_set = generate(400, 2, 9);
+  auto valid_set = generate(120, 2, 10);
+  auto plain = train(train_set, valid_set, 2, quick(), nullptr).model.save();
+  train_set.row_weights.assign(train_set.labels.size(), 1.0f);
+  EXPECT_EQ(train(train_set, valid_set, 2, quick(), nullptr).model.save(), plain);  // all 1: no change
+  for (std::size_t i = 0; i < train_set.labels.size(); i += 3) train_set.row_weights[i] = 4.0f;
+  EXPECT_NE(train(train_set, valid_set, 2, quick(), nullptr).model.save(), plain);
+  train_set.row_weights.pop_back();
+  EXPECT_THROW((void)train(train_set, valid_set, 2, quick(), nullptr), model_error);
+}
+
+TEST(SparseRows, DocumentFrequencyAndDroppedColumns) {
+  sparse_rows r;
+  r.columns = 5;
+  std::vector<std::uint32_t> a{0, 2, 4}, b{2, 3};
+  std::vector<float> av{1, 2, 3}, bv{4, 5};
+  r.add_row(a, av);
+  r.add_row(b, bv);
+  EXPECT_EQ(document_frequency(r), (std::vector<std::uint32_t>{1, 0, 2, 1, 1}));
+  auto kept = r.without_columns({true, true, false, true});  // column 4 lies outside: kept
+  EXPECT_EQ(kept.columns, 5u);
+  EXPECT_EQ(kept.indptr, (std::vector<std::uint64_t>{0, 2, 3}));
+  EXPECT_EQ(kept.indices, (std::vector<std::uint32_t>{0, 4, 3}));
+  EXPECT_EQ(kept.values, (std::vector<float>{1, 3, 5}));
+}
+
 TEST(Bundle, RefusesAnotherFeatureSchema) {
   auto r = train(generate(200, 2, 9), generate(60, 2, 10), 2, quick(), nullptr);
   auto dir = temp_dir("schema");
