@@ -1,11 +1,13 @@
 // Training, saving, loading and scoring through XGBoost's C API on generated data.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "mailtriage/model/bundle.hpp"
+#include "mailtriage/model/evaluation.hpp"
 #include "mailtriage/model/metrics.hpp"
 #include "mailtriage/model/trainer.hpp"
 #include "mailtriage/model/tree_explainer.hpp"
@@ -291,6 +293,24 @@ TEST(Metrics, ThresholdHonoursTheFalsePositiveBudget) {
 TEST(Metrics, CalibrationError) {
   std::vector<float> p = {0.9f, 0.9f, 0.9f, 0.9f};
   EXPECT_NEAR(expected_calibration_error(p, as_flags({true, true, true, false})), 0.15, 1e-6);
+}
+
+// A spam message the model calls phishing is still kept from the inbox: scored by
+// 1 - P(ham) it separates from ham, scored by P(spam) it does not.
+TEST(Evaluation, NotNegativeScoreCountsMailCalledAnotherBadClass) {
+  const std::vector<std::string> labels = {"ham", "phishing", "spam"};
+  // rows: ham, ham, spam (called phishing), spam, phishing
+  const std::vector<float> p = {0.90f, 0.05f, 0.05f,  0.70f, 0.05f, 0.25f,  0.10f, 0.80f, 0.10f,
+                                0.05f, 0.05f, 0.90f,  0.02f, 0.95f, 0.03f};
+  const std::vector<int> truth = {0, 0, 2, 2, 1};
+  auto e = evaluate(p, truth, labels, "ham", {});
+  const auto& spam = e.classes[2];
+  EXPECT_DOUBLE_EQ(spam.auc, 0.75);  // P(spam) 0.10 sits below the second ham's 0.25
+  EXPECT_DOUBLE_EQ(spam.recall_at_01pct, 0.5);
+  EXPECT_DOUBLE_EQ(spam.not_negative_auc, 1.0);  // 1 - P(ham): 0.90, 0.95 above 0.10, 0.30
+  EXPECT_DOUBLE_EQ(spam.not_negative_recall_at_01pct, 1.0);
+  EXPECT_TRUE(std::isnan(e.classes[0].not_negative_auc));
+  EXPECT_NE(e.to_json().find("\"not_negative_recall_at_fpr_0.1pct\":1"), std::string::npos);
 }
 
 }  // namespace

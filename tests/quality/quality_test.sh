@@ -33,12 +33,15 @@ want = {
     ("phishing", "roc_auc"): 0.9995, ("phishing", "recall_at_fpr_0.1pct"): 0.97,
     ("spam", "roc_auc"): 0.999, ("spam", "recall_at_fpr_0.1pct"): 0.90,
     ("spam", "recall_at_fpr_1pct"): 0.97, ("ham", "precision"): 0.985,
+    # Scored 1 - P(ham): kept out of the inbox whichever bad class the model names.
+    ("spam", "not_negative_roc_auc"): 0.999, ("spam", "not_negative_recall_at_fpr_0.1pct"): 0.92,
+    ("phishing", "not_negative_recall_at_fpr_0.1pct"): 0.97,
 }
 failed = 0
 for (label, metric), minimum in want.items():
     got = e[label][metric]
     ok = got is not None and got >= minimum
-    print(f"{'ok  ' if ok else 'FAIL'} {label:9s} {metric:22s} {got:.5f} (minimum {minimum})")
+    print(f"{'ok  ' if ok else 'FAIL'} {label:9s} {metric:34s} {got:.5f} (minimum {minimum})")
     failed += not ok
 sys.exit(1 if failed else 0)
 PY
