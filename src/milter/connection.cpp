@@ -197,14 +197,16 @@ asio::awaitable<bool> connection::write(const std::vector<reply>& replies) {
 
 asio::awaitable<decision> connection::judge(transaction& message) {
   auto& srv = *server_;
-  auto handler = srv.handler.load();
+  // One snapshot for this message: its handler, and the fallback of the same configuration.
+  const std::shared_ptr<const verdict_source> source = srv.current.load();
+  const std::shared_ptr<const message_handler>& handler = source->handler;
   // Kept here: the message itself moves to the worker, but a fallback still needs to
   // know which inbound headers to remove.
   std::vector<header_ref> headers = message.headers;
-  if (!handler) co_return srv.fallback(fallback_reason::no_handler, headers);
+  if (!handler) co_return srv.fallback(*source, fallback_reason::no_handler, headers);
   if (srv.pending_verdicts.fetch_add(1) >= srv.options.max_pending_verdicts) {
     srv.pending_verdicts.fetch_sub(1);
-    co_return srv.fallback(fallback_reason::overload, headers);
+    co_return srv.fallback(*source, fallback_reason::overload, headers);
   }
   auto slot = std::make_shared<verdict_slot>(socket_.get_executor());
   slot->timer.expires_after(srv.options.verdict_timeout);
@@ -230,9 +232,9 @@ asio::awaitable<decision> connection::judge(transaction& message) {
   boost::system::error_code ec;
   co_await slot->timer.async_wait(asio::redirect_error(use_awaitable, ec));
   if (slot->result) co_return std::move(*slot->result);
-  if (slot->failed) co_return srv.fallback(fallback_reason::error, headers);
+  if (slot->failed) co_return srv.fallback(*source, fallback_reason::error, headers);
   log::warning("verdict_timeout", {{"session", tag}});
-  co_return srv.fallback(fallback_reason::timeout, headers);
+  co_return srv.fallback(*source, fallback_reason::timeout, headers);
 }
 
 }  // namespace mailtriage::milter

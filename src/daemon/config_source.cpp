@@ -1,0 +1,20 @@
+#include "config_source.hpp"
+
+#include "mailtriage/milter/socket_spec.hpp"
+#include "mailtriage/util/log.hpp"
+
+namespace mailtriage::daemon {
+
+config::daemon_config config_source::load() const {
+  config::daemon_config cfg =
+      file ? config::load_file(*file) : config::load_text(config::builtin_yaml(), "<built-in>");
+  if (listen) {
+    auto spec = milter::parse_socket_spec(*listen);
+    if (!spec) throw config::config_error("--listen: " + spec.error());
+    cfg.milter.listen = spec.value();
+  }
+  if (log_level) cfg.log_level = log::parse_level(*log_level);
+  return cfg;
+}
+
+}  // namespace mailtriage::daemon

@@ -1,0 +1,68 @@
+// What a reload can and cannot change, and which files it watches.
+#include "reloader.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailtriage::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Reloader, RestartOnlySettingsAreNamedByTheirKeys) {
+  config::milter_settings a;
+  config::milter_settings b = a;
+  EXPECT_TRUE(restart_only_changes(a, b).empty());
+  b.on_failure = config::failure_action::tempfail;  // swapped in with the engine
+  EXPECT_TRUE(restart_only_changes(a, b).empty());
+  b.max_connections = 7;
+  b.verdict_timeout = 1s;
+  b.scan_bytes = 4096;
+  EXPECT_EQ(restart_only_changes(a, b),
+            (std::vector<std::string>{"milter.max_connections", "milter.timeouts.verdict", "milter.limits.scan_bytes"}));
+}
+
+TEST(Reloader, WatchesTheConfigurationModelsAndKeys) {
+  config_source source{std::string("/etc/mailtriage/mailtriage.yaml"), std::nullopt, std::nullopt};
+  config::daemon_config cfg;
+  cfg.model.path = "/var/lib/mailtriage/model";
+  cfg.model.shadow_path = "/var/lib/mailtriage/candidate";
+  cfg.model.public_key_file = "/etc/mailtriage/model.pub";
+  cfg.policy.hmac_key_file = "/etc/mailtriage/hmac.key";
+  auto t = watch_targets(source, cfg);
+  ASSERT_EQ(t.size(), 5u);
+  EXPECT_EQ(t[0].path, "/etc/mailtriage/mailtriage.yaml");
+  EXPECT_FALSE(t[0].directory);
+  EXPECT_EQ(t[1].path, "/var/lib/mailtriage/model");
+  EXPECT_TRUE(t[1].directory);
+  EXPECT_TRUE(t[2].directory);
+  EXPECT_FALSE(t[3].directory);
+  EXPECT_FALSE(t[4].directory);
+  // The built-in configuration and model: nothing on disk to watch.
+  EXPECT_TRUE(watch_targets(config_source{}, config::daemon_config{}).empty());
+}
+
+TEST(Reloader, ReloadSectionDefaultsAndLimits) {
+  auto cfg = config::load_text("", "t.yaml");
+  EXPECT_TRUE(cfg.reload.watch);
+  EXPECT_EQ(cfg.reload.debounce, 500ms);
+  cfg = config::load_text("reload:\n  watch: false\n  debounce: 2s\n", "t.yaml");
+  EXPECT_FALSE(cfg.reload.watch);
+  EXPECT_EQ(cfg.reload.debounce, 2s);
+  EXPECT_THROW((void)config::load_text("reload:\n  debounce: 1ms\n", "t.yaml"), config::config_error);
+  EXPECT_THROW((void)config::load_text("reload:\n  wacth: true\n", "t.yaml"), config::config_error);
+}
+
+TEST(Reloader, APublicKeyNeedsAModelPath) {
+  try {
+    (void)config::load_text("model:\n  public_key_file: /etc/mailtriage/model.pub\n", "t.yaml");
+    FAIL() << "the unsigned built-in model was accepted with a public key";
+  } catch (const config::config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("t.yaml:2:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("model.path is empty"), std::string::npos) << e.what();
+  }
+  auto cfg = config::load_text("model:\n  path: /m\n  public_key_file: /k.pub\n", "t.yaml");
+  EXPECT_EQ(cfg.model.public_key_file, "/k.pub");
+}
+
+}  // namespace
+}  // namespace mailtriage::daemon
