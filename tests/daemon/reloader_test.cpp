@@ -1,6 +1,8 @@
 // What a reload can and cannot change, and which files it watches.
 #include "reloader.hpp"
 
+#include "fallback.hpp"
+
 #include <gtest/gtest.h>
 
 namespace mailtriage::daemon {
@@ -62,6 +64,20 @@ TEST(Reloader, APublicKeyNeedsAModelPath) {
   }
   auto cfg = config::load_text("model:\n  path: /m\n  public_key_file: /k.pub\n", "t.yaml");
   EXPECT_EQ(cfg.model.public_key_file, "/k.pub");
+}
+
+// milter.on_failure and policy.headers reach the server with each snapshot.
+TEST(Reloader, TheFallbackFollowsTheConfiguration) {
+  auto cfg = config::load_text("milter:\n  on_failure: accept\npolicy:\n  headers:\n    status: X-Triage-State\n",
+                               "t.yaml");
+  auto d = fallback_for(cfg)(milter::fallback_reason::timeout, {});
+  ASSERT_EQ(d.modifications.size(), 1u);
+  EXPECT_EQ(std::get<milter::add_header>(d.modifications[0]).name, "X-Triage-State");
+  EXPECT_TRUE(std::holds_alternative<milter::accept>(d.final_reply));
+  cfg = config::load_text("milter:\n  on_failure: tempfail\n", "t.yaml");
+  d = fallback_for(cfg)(milter::fallback_reason::timeout, {});
+  ASSERT_TRUE(std::holds_alternative<milter::reply_code>(d.final_reply));
+  EXPECT_EQ(std::get<milter::reply_code>(d.final_reply).text.substr(0, 3), "451");
 }
 
 }  // namespace
