@@ -1,5 +1,6 @@
 // mailtriaged: the milter daemon. Parses options, loads the configuration, serves
 // until SIGTERM/SIGINT, then drains. See mailtriaged(8).
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -78,8 +79,10 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
 }
 
 int serve(const daemon::config_source& source, config::daemon_config cfg) {
+  auto build_start = std::chrono::steady_clock::now();
   auto first_engine = engine::build_engine(cfg);
-  daemon::log_engine("engine_loaded", cfg, *first_engine, "start");
+  daemon::log_engine("engine_loaded", cfg, *first_engine, "start",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - build_start));
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
   milter::server srv(io, daemon::to_server_options(cfg), first_engine);
   srv.start();

@@ -15,6 +15,7 @@ struct reloader::attempt {
   std::optional<config::daemon_config> cfg;  // set when the configuration parsed
   std::shared_ptr<const engine::engine> engine;  // set when everything loaded
   std::string error;
+  std::chrono::milliseconds took{0};
 };
 
 std::vector<std::string> restart_only_changes(const config::milter_settings& a, const config::milter_settings& b) {
@@ -52,7 +53,7 @@ std::vector<watch_target> watch_targets(const config_source& source, const confi
 }
 
 void log_engine(const char* event, const config::daemon_config& cfg, const engine::engine& e,
-                const std::string& trigger) {
+                const std::string& trigger, std::chrono::milliseconds build_time) {
   const auto& info = e.active().model().info;
   std::string labels;
   for (const auto& l : info.labels) labels += (labels.empty() ? "" : ",") + l;
@@ -62,7 +63,8 @@ void log_engine(const char* event, const config::daemon_config& cfg, const engin
                     {"model_path", cfg.model.path.empty() ? std::string("<built-in>") : cfg.model.path},
                     {"signed", cfg.model.public_key_file.empty() ? "no" : "yes"},
                     {"labels", labels},
-                    {"rules", e.policy().rules.size()}});
+                    {"rules", e.policy().rules.size()},
+                    {"build_ms", build_time.count()}});
 }
 
 reloader::reloader(asio::io_context& io, config_source source, const config::daemon_config& running,
@@ -105,12 +107,14 @@ void reloader::begin(std::string trigger) {
   auto a = std::make_shared<attempt>();
   a->trigger = std::move(trigger);
   asio::post(builder_, [this, a] {
+    auto start = std::chrono::steady_clock::now();
     try {
       a->cfg = source_.load();
       a->engine = engine::build_engine(*a->cfg);
     } catch (const std::exception& e) {
       a->error = e.what();
     }
+    a->took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     asio::post(strand_, [this, a] { finish(a); });
   });
 }
@@ -128,7 +132,7 @@ void reloader::finish(std::shared_ptr<attempt> a) {
     stats_.last_success_unix.store(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
         std::memory_order_relaxed);
-    log_engine("reloaded", next, *a->engine, a->trigger);
+    log_engine("reloaded", next, *a->engine, a->trigger, a->took);
     auto restart = restart_only_changes(started_, next.milter);
     if (!restart.empty()) {
       std::string keys;

@@ -98,8 +98,9 @@ class reloader {
 // shadow model bundles, the HMAC key and the model public key.
 [[nodiscard]] std::vector<watch_target> watch_targets(const config_source& source, const config::daemon_config& cfg);
 
-// One log line describing a snapshot (event "engine_loaded" or "reloaded").
+// One log line describing a snapshot (event "engine_loaded" or "reloaded"): what caused
+// it, the configuration, the model and how long the build took.
 void log_engine(const char* event, const config::daemon_config& cfg, const engine::engine& e,
-                const std::string& trigger = "");
+                const std::string& trigger, std::chrono::milliseconds build_time);
 
 }  // namespace mailtriage::daemon
