@@ -78,10 +78,9 @@ int sign_main(const std::vector<std::string>& argv) {
   if (key.empty() || dirs.size() != 1) return a.usage_error("--key KEY and one MODEL_DIR are required");
   // Never sign a bundle that would not load: the signature vouches for it.
   auto m = model::load_bundle(dirs[0], features::schema_fingerprint());
-  model::sign_bundle(dirs[0], key);
-  auto pub = model::public_key::load(key);
-  std::cout << dirs[0] << "/" << model::kSignatureFile << ": signed model " << m.id << " with key "
-            << pub.fingerprint() << "\n";
+  std::string fingerprint = model::sign_bundle(dirs[0], key);
+  std::cout << dirs[0] << "/" << model::kSignatureFile << ": signed model " << m.id << " with key " << fingerprint
+            << "\n";
   return 0;
 }
 

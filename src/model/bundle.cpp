@@ -223,9 +223,11 @@ loaded_model load_bundle(const fs::path& dir, const std::string& expected_finger
   return load_bundle_bytes(manifest_text, files, dir.string(), expected_fingerprint);
 }
 
-void sign_bundle(const fs::path& dir, const fs::path& private_key_file) {
+std::string sign_bundle(const fs::path& dir, const fs::path& private_key_file) {
   std::string manifest_text = read_file(dir / kManifestFile);
-  write_file(dir / kSignatureFile, sign_manifest(private_key_file, manifest_text));
+  manifest_signature sig = sign_manifest(private_key_file, manifest_text);
+  write_file(dir / kSignatureFile, sig.text);
+  return sig.key_fingerprint;
 }
 
 }  // namespace mailtriage::model

@@ -109,7 +109,7 @@ signing_key_pair generate_signing_key() {
   return signing_key_pair{pem_of(key.get(), true), pem_of(key.get(), false)};
 }
 
-std::string sign_manifest(const std::filesystem::path& private_key_file, std::string_view manifest_json) {
+manifest_signature sign_manifest(const std::filesystem::path& private_key_file, std::string_view manifest_json) {
   pkey_ptr key = parse_pem(read_text(private_key_file), true, private_key_file.string());
   md_ctx_ptr ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned char sig[kSignatureBytes];
@@ -119,13 +119,15 @@ std::string sign_manifest(const std::filesystem::path& private_key_file, std::st
       EVP_DigestSign(ctx.get(), sig, &sig_len, reinterpret_cast<const unsigned char*>(manifest_json.data()),
                      manifest_json.size()) != 1)
     throw model_error(private_key_file.string() + ": signing failed: " + openssl_reason());
-  return base64(sig, sig_len) + "\n";
+  return manifest_signature{base64(sig, sig_len) + "\n", der_fingerprint(key.get())};
 }
 
 public_key public_key::load(const std::filesystem::path& file) {
   const std::string pem = read_text(file);
-  const bool is_private = pem.find("PRIVATE KEY-----") != std::string::npos;
-  pkey_ptr key = parse_pem(pem, is_private, file.string());
+  if (pem.find("PRIVATE KEY-----") != std::string::npos)
+    throw model_error(file.string() + ": holds a private key; give the public key (the .pub file of mailtriage "
+                                      "keygen) and keep the private key where models are signed");
+  pkey_ptr key = parse_pem(pem, false, file.string());
   public_key k;
   k.fingerprint_ = der_fingerprint(key.get());
   k.key_ = std::shared_ptr<evp_pkey_st>(key.release(), &EVP_PKEY_free);

@@ -32,6 +32,9 @@ expect_refusal "$T/k.pub" "$T/model" "manifest.sig: missing"
 [[ $(wc -l <"$T/model/manifest.sig") -eq 1 ]] || fail "manifest.sig is not one line"
 "$CLI" verify-model --pub "$T/k.pub" "$T/model" | grep -q ": OK (model " || fail "signed model refused"
 expect_refusal "$T/other.pub" "$T/model" "signature does not verify with $T/other.pub"
+rc=0
+out=$("$CLI" verify-model --pub "$T/k.key" "$T/model" 2>&1) || rc=$?
+[[ $rc -ne 0 && "$out" == *"holds a private key"* ]] || fail "a private key was accepted as the public key: $out"
 if [[ $HAVE_OPENSSL == 1 ]]; then
     # The signature is plain Ed25519 over manifest.json: openssl(1) checks it, and keys
     # made by openssl(1) work too.

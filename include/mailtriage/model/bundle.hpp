@@ -74,9 +74,9 @@ void write_bundle(const std::filesystem::path& dir, const booster& b, manifest m
                                        const public_key* trusted = nullptr);
 
 // Writes `dir`/manifest.sig: the manifest's signature with the PEM private key in
-// `private_key_file` (written beside, then renamed). Checks nothing else: sign what
-// load_bundle accepted.
-void sign_bundle(const std::filesystem::path& dir, const std::filesystem::path& private_key_file);
+// `private_key_file` (written beside, then renamed); returns the key's fingerprint.
+// Checks nothing else: sign what load_bundle accepted.
+[[nodiscard]] std::string sign_bundle(const std::filesystem::path& dir, const std::filesystem::path& private_key_file);
 
 // The same checks on a bundle held in memory (the built-in model): `files` maps each
 // file name to its bytes; `source` names the bundle in errors.

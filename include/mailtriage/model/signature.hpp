@@ -29,14 +29,19 @@ struct signing_key_pair {
 // A fresh Ed25519 key pair.
 [[nodiscard]] signing_key_pair generate_signing_key();
 
-// The manifest.sig text (base64 and a newline) for `manifest_json`, signed with the
-// PEM private key held in `private_key_file`.
-[[nodiscard]] std::string sign_manifest(const std::filesystem::path& private_key_file, std::string_view manifest_json);
+struct manifest_signature {
+  std::string text;             // manifest.sig's content: base64 and a newline
+  std::string key_fingerprint;  // of the signing key's public half (public_key::fingerprint)
+};
+
+// Signs `manifest_json` with the PEM private key held in `private_key_file`.
+[[nodiscard]] manifest_signature sign_manifest(const std::filesystem::path& private_key_file,
+                                               std::string_view manifest_json);
 
 class public_key {
  public:
-  // Reads a PEM Ed25519 public key (also accepts the private key file and uses its
-  // public half, so an operator can check with the key they signed with).
+  // Reads a PEM Ed25519 public key. A private key is refused: it has no business on
+  // the machines that only verify.
   [[nodiscard]] static public_key load(const std::filesystem::path& file);
 
   // Throws model_error unless `signature_text` (manifest.sig's content, from `sig_source`)
