@@ -10,6 +10,9 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <variant>
+
+#include <strings.h>
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp needs std::exchange
 
 #include <boost/asio/co_spawn.hpp>
@@ -42,9 +45,12 @@ constexpr const char* kUsage =
     "  --limit N            use the first N messages of the corpus\n"
     "  --repeat R           send the corpus R times (without --duration; 1)\n"
     "  --threads T          client threads (1); connections are spread over them\n"
+    "  --count-header NAME  count the values the filter gave header NAME (added, inserted or\n"
+    "                       changed; the last one per message, \"-\" when it set none)\n"
     "  --daemon-pid PID     the filter's processes (repeat, or comma-separated): CPU seconds of\n"
     "                       each and its descendants from /proc, and their resident memory\n"
-    "  --json               one JSON object instead of the text report\n";
+    "  --json               one JSON object instead of the text report\n"
+    "Exits 1 when a message failed (connection refused or lost, protocol error, timeout).\n";
 
 struct bench_options {
   milter::socket_spec socket;
@@ -55,6 +61,7 @@ struct bench_options {
   std::size_t threads = 1;
   double rate = 0;      // 0: closed loop
   double duration = 0;  // 0: a fixed number of messages
+  std::string count_header;  // empty: not counted
   std::vector<pid_t> daemon_pids;
   bool json = false;
   std::vector<std::string> paths;
@@ -66,6 +73,7 @@ struct tally {
   std::map<std::string, std::size_t> finals;         // accept, reject, tempfail, ...
   std::map<std::string, std::size_t> modifications;  // add_header, quarantine, ...
   std::map<std::string, std::size_t> categories;     // "category=X" in an added header
+  std::map<std::string, std::size_t> header_values;  // --count-header
   std::size_t failures = 0;
   std::string first_failure;
 
@@ -74,6 +82,7 @@ struct tally {
     for (auto& [k, n] : o.finals) finals[k] += n;
     for (auto& [k, n] : o.modifications) modifications[k] += n;
     for (auto& [k, n] : o.categories) categories[k] += n;
+    for (auto& [k, n] : o.header_values) header_values[k] += n;
     if (failures == 0 && o.failures) first_failure = std::move(o.first_failure);
     failures += o.failures;
   }
@@ -96,10 +105,19 @@ struct run_state {
   }
 };
 
-void record(tally& t, const milter::message_result& result) {
+void record(tally& t, const milter::message_result& result, const std::string& count_header) {
   t.finals[milter::name_of(result.final_reply)]++;
+  std::string counted = "-";  // --count-header: the last value given, "-" for none
   for (const auto& m : result.modifications) {
     t.modifications[milter::name_of(m)]++;
+    if (!count_header.empty()) {
+      auto given = [&](const std::string& name, const std::string& value) {
+        if (strcasecmp(name.c_str(), count_header.c_str()) == 0) counted = value;
+      };
+      if (auto* a = std::get_if<milter::add_header>(&m)) given(a->name, a->value);
+      if (auto* ins = std::get_if<milter::insert_header>(&m)) given(ins->name, ins->value);
+      if (auto* c = std::get_if<milter::change_header>(&m)) given(c->name, c->value);
+    }
     const std::string* value = nullptr;
     if (auto* a = std::get_if<milter::add_header>(&m)) value = &a->value;
     if (auto* ins = std::get_if<milter::insert_header>(&m)) value = &ins->value;
@@ -110,6 +128,7 @@ void record(tally& t, const milter::message_result& result) {
     auto end = value->find_first_of("; \t\r\n", from);
     t.categories[value->substr(from, end == std::string::npos ? std::string::npos : end - from)]++;
   }
+  if (!count_header.empty()) t.header_values[counted]++;
 }
 
 asio::awaitable<void> worker(run_state& rs, tally& t) {
@@ -146,7 +165,7 @@ asio::awaitable<void> worker(run_state& rs, tally& t) {
         milter::envelope env;
         auto result = co_await conn->send(env, msg.bytes);
         t.latencies_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - due).count());
-        record(t, result);
+        record(t, result, opt.count_header);
       } catch (const std::exception& e) {
         if (t.failures++ == 0) t.first_failure = msg.path + ": " + e.what();
         conn.reset();
@@ -197,6 +216,7 @@ bench_options parse_options(arg_parser& a, int& status) {
     if (n <= 0) throw std::invalid_argument("--daemon-pid needs process ids");
     opt.daemon_pids.push_back(static_cast<pid_t>(n));
   }
+  opt.count_header = a.text({"--count-header"}, "");
   opt.json = a.flag({"--json"});
   opt.paths = a.positional();
   if (a.help()) {
@@ -237,6 +257,7 @@ void print_text(const bench_options& opt, std::size_t sent, std::size_t done, do
   print_map("final replies", t.finals);
   print_map("modifications", t.modifications);
   print_map("categories", t.categories);
+  if (!opt.count_header.empty()) print_map(("header " + opt.count_header).c_str(), t.header_values);
   if (cpu && after)
     std::printf("filter        %.2f CPU s, %.0f messages per CPU-second, RSS %ld KiB\n", cpu->cpu_seconds,
                 cpu->cpu_seconds > 0 ? static_cast<double>(done) / cpu->cpu_seconds : 0.0, after->rss_kib);
@@ -270,6 +291,12 @@ void print_json(const bench_options& opt, std::size_t sent, std::size_t done, do
   map("final_replies", t.finals);
   map("modifications", t.modifications);
   map("categories", t.categories);
+  if (!opt.count_header.empty()) {
+    w.key("header").begin_object();
+    w.field("name", opt.count_header);
+    map("values", t.header_values);
+    w.end_object();
+  }
   if (cpu && after) {
     w.field("filter_cpu_seconds", cpu->cpu_seconds);
     w.field("messages_per_cpu_second", cpu->cpu_seconds > 0 ? static_cast<double>(done) / cpu->cpu_seconds : 0.0);

@@ -7,6 +7,7 @@
 #include "args.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/engine/load.hpp"
+#include "mailtriage/model/signature.hpp"
 #include "mailtriage/policy/decide.hpp"
 
 namespace mailtriage::cli {
@@ -16,7 +17,8 @@ constexpr const char* kCheckUsage =
     "usage: mailtriage check-config [FILE]\n"
     "Validates a configuration (default: the built-in one) the way mailtriaged loads it:\n"
     "every key, the model bundle (hashes, feature schema) and the policy rules. Prints\n"
-    "FILE:LINE:COLUMN and what is wrong, and exits 78, on the first error.\n";
+    "FILE:LINE:COLUMN and what is wrong, and exits 78, on the first error. With\n"
+    "model.public_key_file, every model's manifest.sig is verified too.\n";
 
 constexpr const char* kVerifyUsage =
     "usage: mailtriage verify-header --key-file FILE 'VALUE'\n"
@@ -33,8 +35,11 @@ int check_config_main(const std::vector<std::string>& argv) {
   try {
     auto cfg = files.empty() ? config::load_text(config::builtin_yaml(), "<built-in>") : config::load_file(files[0]);
     auto e = engine::build_engine(cfg);
+    std::string trust;
+    if (!cfg.model.public_key_file.empty())
+      trust = ", signature verified with key " + model::public_key::load(cfg.model.public_key_file).fingerprint();
     std::cout << cfg.source << ": OK (listen " << cfg.milter.listen.to_string() << ", model "
-              << e->active().model().id << ", " << cfg.policy.rules.size() << " rules)\n";
+              << e->active().model().id << trust << ", " << cfg.policy.rules.size() << " rules)\n";
     return 0;
   } catch (const config::config_error& e) {
     std::cerr << e.what() << "\n";

@@ -10,6 +10,7 @@
 #include "featurize.hpp"
 #include "bench.hpp"
 #include "score.hpp"
+#include "sign.hpp"
 #include "train.hpp"
 
 namespace {
@@ -26,6 +27,9 @@ constexpr const char* kUsage =
     "  check-config   validate a configuration file, its model and policy\n"
     "  verify-header  check an X-Triage-Verdict header's HMAC signature\n"
     "  bench          replay message files through a milter socket: throughput, latency, CPU\n"
+    "  keygen         create an Ed25519 key pair for signing model bundles\n"
+    "  sign           sign a model bundle (writes manifest.sig)\n"
+    "  verify-model   check a model bundle's signature, hashes and schema\n"
     "  version        print the version\n"
     "\n"
     "Run 'mailtriage COMMAND --help' for a command's options.\n";
@@ -50,6 +54,9 @@ int main(int argc, char** argv) {
     if (command == "check-config") return cli::check_config_main(args);
     if (command == "verify-header") return cli::verify_header_main(args);
     if (command == "bench") return cli::bench_main(args);
+    if (command == "keygen") return cli::keygen_main(args);
+    if (command == "sign") return cli::sign_main(args);
+    if (command == "verify-model") return cli::verify_model_main(args);
     if (command == "version" || command == "--version") {
       std::cout << "mailtriage " MAILTRIAGE_VERSION "\n";
       return 0;

@@ -66,8 +66,20 @@ model_settings read_model(yaml_section s) {
   m.path = s.text("path", "");
   m.shadow_path = s.text("shadow_path", "");
   m.reasons = s.integer("reasons", 5, 0, 50);
+  m.public_key_file = s.text("public_key_file", "");
+  if (!m.public_key_file.empty() && m.path.empty())
+    s.fail("public_key_file", "signed models are required, but model.path is empty and the built-in model is not "
+                              "signed: set model.path to a signed bundle (mailtriage sign)");
   s.finish();
   return m;
+}
+
+reload_settings read_reload(yaml_section s) {
+  reload_settings r;
+  r.watch = s.boolean("watch").value_or(true);
+  r.debounce = s.duration("debounce", 500ms, 10ms, 60s);
+  s.finish();
+  return r;
 }
 
 std::string checked_reply(yaml_section& s, const std::string& key, const std::string& text, char klass) {
@@ -295,6 +307,7 @@ daemon_config load_text(std::string_view yaml, const std::string& source) {
   cfg.policy = read_policy(top.section("policy"));
   cfg.http = read_http(top.section("http"));
   cfg.logging = read_logging(top.section("logging"));
+  cfg.reload = read_reload(top.section("reload"));
   top.finish();
   return cfg;
 }

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <string>
 
+#include "reloader.hpp"
+
 namespace mailtriage::daemon {
 
 void register_server_metrics(observability::registry& r, const milter::server& srv) {
@@ -40,6 +42,17 @@ void register_server_metrics(observability::registry& r, const milter::server& s
   r.add_histogram_view("mailtriage_milter_verdict_seconds",
                        "End of message to decision, per message: worker queue and verdict, or the fallback.", {},
                        s.verdict_seconds);
+}
+
+void register_reload_metrics(observability::registry& r, const reload_stats& stats) {
+  constexpr const char* help =
+      "Reloads (SIGHUP or a watched file change) by result: applied, or refused with the running configuration "
+      "kept.";
+  r.add_counter_view("mailtriage_reloads_total", help, {{"result", "applied"}}, stats.succeeded);
+  r.add_counter_view("mailtriage_reloads_total", help, {{"result", "refused"}}, stats.refused);
+  r.add_gauge_fn("mailtriage_last_reload_success_timestamp_seconds",
+                 "Unix time of the last applied reload; 0 when none since start.", {},
+                 [&stats] { return static_cast<double>(stats.last_success_unix.load(std::memory_order_relaxed)); });
 }
 
 void register_process_metrics(observability::registry& r, const std::function<observability::readiness()>& ready) {

@@ -29,4 +29,11 @@ milter::decision fallback_decision(config::failure_action action, const policy::
   return d;
 }
 
+milter::fallback_fn fallback_for(const config::daemon_config& cfg) {
+  return [action = cfg.milter.on_failure, headers = cfg.policy.headers](milter::fallback_reason r,
+                                                                        const std::vector<milter::header_ref>& inbound) {
+    return fallback_decision(action, headers, r, inbound);
+  };
+}
+
 }  // namespace mailtriage::daemon

@@ -1,6 +1,7 @@
 // mailtriaged: the milter daemon. Parses options, loads the configuration, serves
 // until SIGTERM/SIGINT, then drains. See mailtriaged(8).
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -14,8 +15,10 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config_source.hpp"
 #include "daemon_metrics.hpp"
 #include "logging_setup.hpp"
+#include "reloader.hpp"
 #include "server_options.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/milter/protocol.hpp"
@@ -83,50 +86,14 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
   return o;
 }
 
-// Reads the configuration the daemon was started with again (SIGHUP).
-struct config_source {
-  std::optional<std::string> file;
-  std::optional<std::string> listen;
-  std::optional<std::string> http_listen;
-  std::optional<std::string> log_level;
-
-  config::daemon_config load() const {
-    config::daemon_config cfg =
-        file ? config::load_file(*file) : config::load_text(config::builtin_yaml(), "<built-in>");
-    if (listen) {
-      auto spec = milter::parse_socket_spec(*listen);
-      if (!spec) throw config::config_error("--listen: " + spec.error());
-      cfg.milter.listen = spec.value();
-    }
-    if (http_listen) {
-      try {
-        cfg.http.set_listen(*http_listen);
-      } catch (const std::invalid_argument& e) {
-        throw config::config_error(std::string("--http-listen: ") + e.what());
-      }
-    }
-    if (log_level) cfg.logging.level = log::parse_level(*log_level);
-    return cfg;
-  }
-};
-
-void log_engine(const char* event, const config::daemon_config& cfg, const engine::engine& e) {
-  const auto& info = e.active().model().info;
-  std::string labels;
-  for (const auto& l : info.labels) labels += (labels.empty() ? "" : ",") + l;
-  log::info(event, {{"config", cfg.source},
-                    {"model", e.active().model().id},
-                    {"model_path", cfg.model.path.empty() ? std::string("<built-in>") : cfg.model.path},
-                    {"labels", labels},
-                    {"rules", e.policy().rules.size()}});
-}
-
-int serve(const config_source& source, config::daemon_config cfg) {
-  // Declared first: every engine, the server and the HTTP endpoint refer to it.
+int serve(const daemon::config_source& source, config::daemon_config cfg) {
+  // Declared first: every engine, the server, the reloader and the HTTP endpoint refer to it.
   observability::registry metrics;
   auto engine_metrics = std::make_shared<const engine::engine_metrics>(metrics);
+  auto build_start = std::chrono::steady_clock::now();
   auto first_engine = engine::build_engine(cfg, engine_metrics);
-  log_engine("engine_loaded", cfg, *first_engine);
+  daemon::log_engine("engine_loaded", cfg, *first_engine, "start",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - build_start));
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
   milter::server srv(io, daemon::to_server_options(cfg), first_engine);
   srv.start();
@@ -138,7 +105,11 @@ int serve(const config_source& source, config::daemon_config cfg) {
     if (draining.load()) return observability::readiness{false, "draining"};
     return observability::readiness{true, ""};
   };
+  // SIGHUP and (reload.watch) file changes: a new engine snapshot, built off the I/O
+  // threads and swapped in; see reloader.hpp. Armed once the daemon is ready.
+  daemon::reloader reload(io, source, cfg, srv, engine_metrics);
   daemon::register_server_metrics(metrics, srv);
+  daemon::register_reload_metrics(metrics, reload.stats());
   daemon::register_process_metrics(metrics, readiness);
   engine_metrics->describe_models(*first_engine);
   std::optional<observability::http_endpoint> http;
@@ -161,6 +132,8 @@ int serve(const config_source& source, config::daemon_config cfg) {
                           {"version", MAILTRIAGE_VERSION}});
   daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
 
+  reload.start();
+
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   asio::signal_set hup(io, SIGHUP);
   asio::steady_timer drain_deadline(io);
@@ -170,6 +143,7 @@ int serve(const config_source& source, config::daemon_config cfg) {
     log::info("draining", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"},
                            {"active_connections", srv.stats().connections_active.load()}});
     hup.cancel();
+    reload.stop();
     daemon::notify_stopping("draining");
     srv.drain([&] {
       drain_deadline.cancel();
@@ -183,28 +157,9 @@ int serve(const config_source& source, config::daemon_config cfg) {
       io.stop();
     });
   });
-  // SIGHUP: build a new engine (configuration, model, policy) and swap it in. Messages
-  // in flight finish on the engine they started with; a bad configuration or model is
-  // refused with one log line and the running engine keeps serving.
   std::function<void(boost::system::error_code, int)> on_hup = [&](boost::system::error_code ec, int) {
     if (ec) return;
-    daemon::notify_reloading();
-    try {
-      config::daemon_config next = source.load();
-      auto e = engine::build_engine(next, engine_metrics);
-      auto logging = daemon::prepare_logging(next.logging);
-      if (next.milter.listen.to_string() != cfg.milter.listen.to_string())
-        log::warning("reload_partial", {{"detail", "milter.* settings apply after a restart"}});
-      if (next.http.enabled != cfg.http.enabled || next.http.listen() != cfg.http.listen())
-        log::warning("reload_partial", {{"detail", "http.* settings apply after a restart"}});
-      daemon::apply_logging(logging);
-      srv.set_handler(e);
-      engine_metrics->describe_models(*e);
-      log_engine("reloaded", next, *e);
-    } catch (const std::exception& ex) {
-      log::error("reload_refused", {{"error", ex.what()}});
-    }
-    daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
+    reload.request("SIGHUP");
     hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);
@@ -216,7 +171,9 @@ int serve(const config_source& source, config::daemon_config cfg) {
   const auto& s = srv.stats();
   log::info("stopped", {{"messages", s.messages.load()},
                         {"connections", s.connections_accepted.load()},
-                        {"protocol_errors", s.protocol_errors.load()}});
+                        {"protocol_errors", s.protocol_errors.load()},
+                        {"reloads", reload.stats().succeeded.load()},
+                        {"reloads_refused", reload.stats().refused.load()}});
   return 0;
 }
 
@@ -228,7 +185,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     auto opts = parse_args(argc, argv, exit_code);
     if (!opts) return exit_code;
-    config_source source{opts->config_file, opts->listen, opts->http_listen, opts->log_level};
+    daemon::config_source source{opts->config_file, opts->listen, opts->http_listen, opts->log_level};
     config::daemon_config cfg = source.load();
     daemon::apply_logging(daemon::prepare_logging(cfg.logging));
     if (!opts->check_only && cfg.logging.pseudonym_key_file.empty())

@@ -206,15 +206,17 @@ asio::awaitable<bool> connection::write(const std::vector<reply>& replies) {
 
 asio::awaitable<decision> connection::judge(transaction& message) {
   auto& srv = *server_;
-  auto handler = srv.handler.load();
+  // One snapshot for this message: its handler, and the fallback of the same configuration.
+  const std::shared_ptr<const verdict_source> source = srv.current.load();
+  const std::shared_ptr<const message_handler>& handler = source->handler;
   // Kept here: the message itself moves to the worker, but a fallback still needs to
   // know which inbound headers to remove, and its log line the queue id.
   std::vector<header_ref> headers = message.headers;
   std::string queue_id(message.queue_id());
-  if (!handler) co_return srv.fallback(fallback_reason::no_handler, headers, tag_, queue_id);
+  if (!handler) co_return srv.fallback(*source, fallback_reason::no_handler, headers, tag_, queue_id);
   if (srv.pending_verdicts.fetch_add(1) >= srv.options.max_pending_verdicts) {
     srv.pending_verdicts.fetch_sub(1);
-    co_return srv.fallback(fallback_reason::overload, headers, tag_, queue_id);
+    co_return srv.fallback(*source, fallback_reason::overload, headers, tag_, queue_id);
   }
   auto slot = std::make_shared<verdict_slot>(socket_.get_executor());
   slot->timer.expires_after(srv.options.verdict_timeout);
@@ -240,9 +242,9 @@ asio::awaitable<decision> connection::judge(transaction& message) {
   boost::system::error_code ec;
   co_await slot->timer.async_wait(asio::redirect_error(use_awaitable, ec));
   if (slot->result) co_return std::move(*slot->result);
-  if (slot->failed) co_return srv.fallback(fallback_reason::error, headers, tag_, queue_id);
+  if (slot->failed) co_return srv.fallback(*source, fallback_reason::error, headers, tag_, queue_id);
   log::warning("verdict_timeout", {{"session", tag_}, {"queue_id", queue_id}});
-  co_return srv.fallback(fallback_reason::timeout, headers, tag_, queue_id);
+  co_return srv.fallback(*source, fallback_reason::timeout, headers, tag_, queue_id);
 }
 
 }  // namespace mailtriage::milter

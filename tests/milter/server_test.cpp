@@ -224,6 +224,24 @@ TEST(Server, ThrowingHandlerGetsTheFallback) {
   EXPECT_EQ(std::get<add_header>(r.modifications[0]).value, "skipped; reason=error");
 }
 
+// A reload swaps the handler and the fallback of the same configuration together;
+// set_handler without a fallback keeps the current one.
+TEST(Server, SetHandlerSwapsTheFallbackWithTheHandler) {
+  running_server srv(loopback_options(), std::make_shared<fixed_handler>(decision{}, 0ms, true));
+  auto value_of = [&] {
+    auto r = send_one(srv.spec());
+    return r.modifications.size() == 1 ? std::get<add_header>(r.modifications[0]).value : std::string("?");
+  };
+  EXPECT_EQ(value_of(), "skipped; reason=error");
+  srv.get().set_handler(std::make_shared<fixed_handler>(decision{}, 0ms, true),
+                        [](fallback_reason, const std::vector<header_ref>&) { return status_decision("new fallback"); });
+  EXPECT_EQ(value_of(), "new fallback");
+  srv.get().set_handler(std::make_shared<fixed_handler>(decision{}, 0ms, true));
+  EXPECT_EQ(value_of(), "new fallback");
+  srv.get().set_handler(std::make_shared<fixed_handler>(status_decision("judged")));
+  EXPECT_EQ(value_of(), "judged");
+}
+
 TEST(Server, NoHandlerGetsTheFallback) {
   running_server srv(loopback_options(), nullptr);
   auto r = send_one(srv.spec());

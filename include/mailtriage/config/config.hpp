@@ -43,6 +43,16 @@ struct model_settings {
   std::string path;         // model bundle directory; empty = the built-in default model
   std::string shadow_path;  // optional second model, scored and compared, never acted on
   std::size_t reasons = 5;  // strongest contributions reported per message
+  // PEM Ed25519 public key; when set, every model loaded (active and shadow, at start
+  // and on reload) needs a manifest.sig that verifies with it, and model.path must be
+  // set (the built-in model is not signed).
+  std::string public_key_file;
+};
+
+// Automatic reloads (SIGHUP always reloads).
+struct reload_settings {
+  bool watch = true;  // watch the configuration, model and key files for changes
+  std::chrono::milliseconds debounce{500};  // quiet time after the last change
 };
 
 // The operations endpoint (metrics, health, readiness). Loopback by default: it has
@@ -77,6 +87,7 @@ struct daemon_config {
   policy::policy_config policy;
   http_settings http;
   logging_settings logging;
+  reload_settings reload;
 };
 
 // The configuration compiled into the binary (conf/mailtriage.yaml at build time).

@@ -37,6 +37,10 @@ class message_handler {
 enum class fallback_reason { no_handler, overload, timeout, error };
 [[nodiscard]] const char* describe(fallback_reason r);
 
+// The decision used when no verdict can be had, given the message's headers (so forged
+// verdict headers can still be removed); must not throw.
+using fallback_fn = std::function<decision(fallback_reason, const std::vector<header_ref>&)>;
+
 struct server_options {
   socket_spec listen;
   std::uint32_t socket_mode = 0660;  // unix sockets only
@@ -55,9 +59,8 @@ struct server_options {
   std::chrono::milliseconds verdict_timeout{std::chrono::seconds(5)};
   session_limits limits;
   session_wants wants;
-  // The decision used when no verdict can be had, given the message's headers (so
-  // forged verdict headers can still be removed); must not throw.
-  std::function<decision(fallback_reason, const std::vector<header_ref>&)> fallback;
+  // The fallback decision until set_handler() replaces it.
+  fallback_fn fallback;
 };
 
 // Cumulative since start; the daemon exposes them as Prometheus metrics.
@@ -93,8 +96,11 @@ class server {
   // Closes every connection now (after a drain deadline).
   void close_all();
 
-  // The handler for messages that reach end-of-message from now on.
-  void set_handler(std::shared_ptr<const message_handler> handler);
+  // The handler for messages that reach end-of-message from now on. With `fallback`,
+  // the fallback decision is replaced in the same atomic step (both come from one
+  // configuration); without, the current fallback stays. A message uses the pair it
+  // loaded at end-of-message until its reply is sent.
+  void set_handler(std::shared_ptr<const message_handler> handler, fallback_fn fallback = nullptr);
 
   // The bound TCP port (useful with port 0 in tests), or 0 for unix sockets.
   [[nodiscard]] std::uint16_t port() const;
