@@ -1,14 +1,13 @@
 #include "check.hpp"
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "args.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/engine/load.hpp"
 #include "mailtriage/model/signature.hpp"
 #include "mailtriage/policy/decide.hpp"
+#include "mailtriage/util/secret_file.hpp"
 
 namespace mailtriage::cli {
 namespace {
@@ -56,12 +55,8 @@ int verify_header_main(const std::vector<std::string>& argv) {
   auto values = a.positional();
   if (a.help()) return 0;
   if (key_file.empty() || values.size() != 1) return a.usage_error("--key-file and one header VALUE are required");
-  std::ifstream in(key_file, std::ios::binary);
-  if (!in) throw std::runtime_error(key_file + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  std::string key = s.str();
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  // No minimum here: the daemon enforced it when it signed; verify with the key as given.
+  std::string key = read_secret_file(key_file, "HMAC key", 0);
   std::string value = values[0];
   // Accept "X-Triage-Verdict: ..." as well as the bare value.
   if (auto colon = value.find(':'); colon != std::string::npos && value.find('=') > colon) value = value.substr(colon + 1);

@@ -1,10 +1,7 @@
 #include "logging_setup.hpp"
 
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-
 #include "mailtriage/util/log.hpp"
+#include "mailtriage/util/secret_file.hpp"
 
 namespace mailtriage::daemon {
 
@@ -12,14 +9,7 @@ logging_plan prepare_logging(const config::logging_settings& settings) {
   logging_plan plan{settings, std::nullopt};
   const std::string& path = settings.pseudonym_key_file;
   if (path.empty()) return plan;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot read the pseudonym key file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  std::string key = s.str();
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  if (key.size() < 16) throw std::runtime_error(path + ": pseudonym key shorter than 16 bytes");
-  plan.key = std::move(key);
+  plan.key = read_secret_file(path, "pseudonym key");
   return plan;
 }
 

@@ -1,10 +1,9 @@
 #include "mailtriage/engine/load.hpp"
 
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "mailtriage/features/schema.hpp"
+#include "mailtriage/util/secret_file.hpp"
 
 #ifdef MAILTRIAGE_HAVE_BUILTIN_MODEL
 // The default model bundle, linked in by src/engine/builtin_model.S.
@@ -58,13 +57,7 @@ std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg,
   if (!cfg.model.shadow_path.empty()) shadow = load_scorer(cfg.model.shadow_path, limits, 0, trust);
   std::string key;
   if (!cfg.policy.hmac_key_file.empty()) {
-    std::ifstream in(cfg.policy.hmac_key_file, std::ios::binary);
-    if (!in) throw std::runtime_error(cfg.policy.hmac_key_file + ": cannot read the HMAC key file");
-    std::ostringstream s;
-    s << in.rdbuf();
-    key = s.str();
-    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-    if (key.size() < 16) throw std::runtime_error(cfg.policy.hmac_key_file + ": HMAC key shorter than 16 bytes");
+    key = read_secret_file(cfg.policy.hmac_key_file, "HMAC key");
   }
   return std::make_shared<const engine>(std::move(active), std::move(shadow), cfg.policy, std::move(key),
                                         std::move(metrics));
