@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Soak test for mailtriaged (not run in CI): a steady offered load for hours while
+# the daemon's resident memory, descriptors, threads and latency are sampled once per
+# window into a CSV; at the end (or on Ctrl-C) the drift between the first and the
+# last window is printed, with the least-squares RSS slope over all windows.
+#
+# Load: every second, `mailtriage replay` sends RATE messages from the corpus through
+# the milter on loopback (the way Postfix does, one message per connection), CONC
+# connections at a time, then the script sleeps until the next second. Each second's
+# replay prints its latency percentiles; a window's p50/p95/p99 are the medians of
+# its seconds' figures and max_ms its worst message. Messages cycle through the whole
+# corpus, so the daemon keeps seeing new bytes. Every RELOAD minutes the daemon gets
+# a SIGHUP (engine rebuilt and swapped), so a leak on the reload path shows as drift.
+#
+# usage: tests/soak/soak.sh [--duration 4h] [--rate 100] [--concurrency 2]
+#          [--window 60] [--reload 10] [--corpus DIR] [--config FILE] [--out DIR]
+#          [--daemon PATH] [--cli PATH]
+# Durations: plain seconds or with s/m/h. Output: OUT/soak.csv, OUT/mailtriaged.log,
+# OUT/summary.txt. Only 127.0.0.1 is used; the daemon started here is stopped on exit.
+set -uo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+duration=4h rate=100 conc=2 window=60 reload=10
+corpus="$root/../shared/corpus"
+[[ -d $corpus ]] || corpus=/work/shared/corpus
+config="" out="" daemon="$root/build/release/src/mailtriaged" cli="$root/build/release/src/mailtriage"
+
+die() { echo "soak: $*" >&2; exit 1; }
+seconds_of() {
+    case "$1" in
+        *h) echo $((${1%h} * 3600)) ;; *m) echo $((${1%m} * 60)) ;; *s) echo "${1%s}" ;;
+        *[!0-9]*|"") die "bad duration '$1'" ;; *) echo "$1" ;;
+    esac
+}
+while (($#)); do
+    case "$1" in
+        --duration) duration="$2" ;; --rate) rate="$2" ;; --concurrency) conc="$2" ;;
+        --window) window="$2" ;; --reload) reload="$2" ;; --corpus) corpus="$2" ;;
+        --config) config="$2" ;; --out) out="$2" ;; --daemon) daemon="$2" ;; --cli) cli="$2" ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        *) die "unknown option '$1' (see --help)" ;;
+    esac
+    shift 2 || die "$1 needs a value"
+done
+total_s=$(seconds_of "$duration") window_s=$(seconds_of "$window")
+[[ -x $daemon ]] || die "no daemon at $daemon (build mailtriaged or pass --daemon)"
+[[ -x $cli ]] || die "no CLI at $cli (build mailtriage_cli or pass --cli)"
+[[ -d $corpus ]] || die "no corpus at $corpus (pass --corpus DIR)"
+out="${out:-$(mktemp -d /tmp/mailtriage-soak.XXXXXX)}"
+mkdir -p "$out"
+csv="$out/soak.csv" log="$out/mailtriaged.log"
+
+# Every message file of the corpus, in a fixed shuffled order.
+find "$corpus" -type f -name '*.eml' | sort | awk 'BEGIN { srand(1) } { print rand() "\t" $0 }' |
+    sort -k1,1 | cut -f2 >"$out/messages.txt"
+n_messages=$(wc -l <"$out/messages.txt")
+((n_messages > 0)) || die "no .eml files under $corpus"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+args=(--listen "inet:$port@127.0.0.1")
+[[ -n $config ]] && args+=(--config "$config")
+"$daemon" "${args[@]}" >>"$log" 2>&1 &
+pid=$!
+stop_daemon() {
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+}
+for _ in $(seq 150); do grep -q 'event=listening' "$log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+grep -q 'event=listening' "$log" || { stop_daemon; die "daemon did not start; see $log"; }
+
+status_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$pid/stat"; }
+
+echo "window,elapsed_s,sent,answered,failed,behind_s,p50_ms,p95_ms,p99_ms,max_ms,rss_kib,hwm_kib,fds,threads,cpu_s,reloads" >"$csv"
+echo "soak: daemon pid $pid on 127.0.0.1:$port, $rate msg/s x ${total_s}s, $n_messages corpus messages, output $out" >&2
+
+summarise() {
+    # First and last full windows, and the RSS slope (KiB per hour) over all windows
+    # but the first (allocator and cache warm-up).
+    awk -F, 'NR == 1 { next }
+        { n++; if (n > 1) { m++; x = $2 / 3600; y = $11; sx += x; sy += y; sxx += x * x; sxy += x * y }
+          if (n == 1) { f50 = $7; f99 = $9; frss = $11; ffd = $13 }
+          l50 = $7; l99 = $9; lrss = $11; lfd = $13; lhwm = $12; sent += $3; failed += $5; el = $2 }
+        END {
+          if (n == 0) { print "no complete window"; exit }
+          slope = (m > 1 && m * sxx - sx * sx > 0) ? (m * sxy - sx * sy) / (m * sxx - sx * sx) : 0
+          printf "windows %d over %.0f s, %d messages sent, %d failed\n", n, el, sent, failed
+          printf "rss_kib first %d last %d drift %+d (%+.1f%%), slope %+.0f KiB/h, peak (VmHWM) %d\n",
+                 frss, lrss, lrss - frss, frss ? 100 * (lrss - frss) / frss : 0, slope, lhwm
+          printf "p50_ms  first %.3f last %.3f drift %+.3f\n", f50, l50, l50 - f50
+          printf "p99_ms  first %.3f last %.3f drift %+.3f\n", f99, l99, l99 - f99
+          printf "fds     first %d last %d\n", ffd, lfd }' "$csv" | tee "$out/summary.txt"
+}
+finish() { stop_daemon; summarise; echo "soak: CSV $csv" >&2; }
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+start=$(date +%s.%N)
+next_line=1 second=0 w=0 reloads=0 next_reload=$((reload * 60))
+slot_file="$out/window-slots.txt"
+: >"$slot_file"
+while ((second < total_s)); do
+    kill -0 "$pid" 2>/dev/null || die "daemon died; see $log"
+    # The next RATE messages of the shuffled list, wrapping around.
+    mapfile -t batch < <(awk -v from="$next_line" -v n="$rate" -v total="$n_messages" \
+        'BEGIN { for (i = 0; i < n; i++) want[(from - 1 + i) % total + 1] = 1 } want[NR]' "$out/messages.txt")
+    next_line=$(((next_line - 1 + rate) % n_messages + 1))
+    "$cli" replay --socket "inet:$port@127.0.0.1" --concurrency "$conc" "${batch[@]}" 2>&1 |
+        awk '/^messages/ { s = $2; a = $4; f = $6 } /^latency ms/ { p50 = $4; p95 = $6; p99 = $8; mx = $10 }
+             END { print s + 0, a + 0, f + 0, p50 + 0, p95 + 0, p99 + 0, mx + 0 }' >>"$slot_file"
+    second=$((second + 1))
+    if ((reload > 0 && second >= next_reload)); then
+        kill -HUP "$pid" && reloads=$((reloads + 1))
+        next_reload=$((next_reload + reload * 60))
+    fi
+    # Pace: sleep until `second` seconds after the start; count how far behind we are.
+    now=$(date +%s.%N)
+    behind=$(awk -v s="$start" -v n="$now" -v k="$second" 'BEGIN { d = s + k - n; if (d > 0) { system("sleep " d); print 0 } else print -d }')
+    echo "behind $behind" >>"$slot_file"
+    if ((second % window_s == 0)); then
+        w=$((w + 1))
+        elapsed=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.0f", n - s }')
+        stats=$(awk 'function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+                                                   return n ? a[int((n + 1) / 2)] : 0 }
+            $1 == "behind" { b += $2; next }
+            { n++; s += $1; a += $2; f += $3; p50[n] = $4; p95[n] = $5; p99[n] = $6; if ($7 > mx) mx = $7 }
+            END { printf "%d,%d,%d,%.1f,%.3f,%.3f,%.3f,%.3f", s, a, f, b, med(p50, n), med(p95, n), med(p99, n), mx }' "$slot_file")
+        : >"$slot_file"
+        fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+        echo "$w,$elapsed,$stats,$(status_kib VmRSS),$(status_kib VmHWM),$fds,$(status_kib Threads),$(cpu_seconds),$reloads" >>"$csv"
+        tail -n 1 "$csv" >&2
+    fi
+done
