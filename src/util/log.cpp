@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <ctime>
 #include <stdexcept>
@@ -11,6 +13,24 @@ namespace mailtriage::log {
 namespace {
 
 std::atomic<int> g_minimum{static_cast<int>(level::info)};
+// Lines stderr refused (disk full, closed pipe) since the last line it took.
+std::atomic<std::uint64_t> g_dropped_since{0};
+std::atomic<std::uint64_t> g_dropped_total{0};
+
+// Writes all of `bytes` to stderr, or gives up at the first failure: a full disk or a
+// closed stderr must never stop (or block) mail flow.
+bool write_all(std::string_view bytes) {
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
 
 const char* name_of(level l) {
   switch (l) {
@@ -69,6 +89,8 @@ void set_level(level minimum) { g_minimum.store(static_cast<int>(minimum), std::
 
 bool enabled(level l) { return static_cast<int>(l) >= g_minimum.load(std::memory_order_relaxed); }
 
+std::uint64_t dropped_lines() { return g_dropped_total.load(std::memory_order_relaxed); }
+
 void write(level l, std::string_view event, std::initializer_list<field> fields) {
   if (!enabled(l)) return;
   auto now = std::chrono::system_clock::now();
@@ -81,6 +103,22 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
   std::string line;
   line.reserve(128);
+  // Lines lost while stderr refused writes are reported once it takes them again, so
+  // the gap in the log is visible and counted.
+  if (std::uint64_t lost = g_dropped_since.exchange(0, std::memory_order_relaxed)) {
+    line += "ts=";
+    line += stamp;
+    line += " level=warning event=log_lines_dropped count=";
+    line += std::to_string(lost);
+    line += '\n';
+    if (!write_all(line)) {
+      g_dropped_since.fetch_add(lost, std::memory_order_relaxed);
+      g_dropped_since.fetch_add(1, std::memory_order_relaxed);
+      g_dropped_total.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    line.clear();
+  }
   line += "ts=";
   line += stamp;
   line += " level=";
@@ -95,13 +133,9 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
   }
   line += '\n';
   // One write per line: atomic for pipes up to PIPE_BUF and in practice for journald.
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) break;  // a full or closed stderr must never stop mail flow
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  if (!write_all(line)) {
+    g_dropped_since.fetch_add(1, std::memory_order_relaxed);
+    g_dropped_total.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

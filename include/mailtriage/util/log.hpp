@@ -3,6 +3,7 @@
 // written with a single write(2)-sized call so lines from different threads never
 // interleave. Thread-safe. Callers must never pass message content, subjects or raw
 // addresses as field values (see docs/PRIVACY in the README): this facade cannot tell.
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -28,8 +29,13 @@ struct field {
 void set_level(level minimum);
 [[nodiscard]] bool enabled(level l);
 
-// Writes `level=... event=<event> k=v ...` to stderr.
+// Writes `level=... event=<event> k=v ...` to stderr. Never blocks on or fails because
+// of stderr: a line stderr refuses (full disk, closed pipe) is dropped and counted,
+// and the next line that gets through is preceded by `event=log_lines_dropped count=N`.
 void write(level l, std::string_view event, std::initializer_list<field> fields = {});
+
+// Lines dropped since start-up because stderr refused them.
+[[nodiscard]] std::uint64_t dropped_lines();
 
 inline void debug(std::string_view e, std::initializer_list<field> f = {}) { write(level::debug, e, f); }
 inline void info(std::string_view e, std::initializer_list<field> f = {}) { write(level::info, e, f); }
