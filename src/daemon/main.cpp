@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "fd_limit.hpp"
 #include "server_options.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/milter/protocol.hpp"
@@ -106,6 +107,7 @@ void log_engine(const char* event, const config::daemon_config& cfg, const engin
 }
 
 int serve(const config_source& source, config::daemon_config cfg) {
+  daemon::raise_fd_limit(cfg.milter.max_connections);
   auto first_engine = engine::build_engine(cfg);
   log_engine("engine_loaded", cfg, *first_engine);
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
@@ -175,6 +177,10 @@ int serve(const config_source& source, config::daemon_config cfg) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished MTA must surface as a write error
+  // Until serve() installs its reload handler, a SIGHUP (an early `systemctl reload`,
+  // logrotate) must not kill the daemon with the default action; the configuration
+  // being loaded is the newest anyway.
+  std::signal(SIGHUP, SIG_IGN);
   try {
     int exit_code = 0;
     auto opts = parse_args(argc, argv, exit_code);
