@@ -83,6 +83,8 @@ summarise() {
     awk -F, 'NR == 1 { next }
         { n++; if (n > 1) { m++; x = $2 / 3600; y = $11; sx += x; sy += y; sxx += x * x; sxy += x * y }
           if (n == 1) { f50 = $7; f99 = $9; frss = $11; ffd = $13 }
+          if (n > 1 && (minrss == "" || $11 < minrss)) minrss = $11
+          if (n > 1 && $11 > maxrss) maxrss = $11
           l50 = $7; l99 = $9; lrss = $11; lfd = $13; lhwm = $12; sent += $3; failed += $5; el = $2 }
         END {
           if (n == 0) { print "no complete window"; exit }
@@ -90,6 +92,7 @@ summarise() {
           printf "windows %d over %.0f s, %d messages sent, %d failed\n", n, el, sent, failed
           printf "rss_kib first %d last %d drift %+d (%+.1f%%), slope %+.0f KiB/h, peak (VmHWM) %d\n",
                  frss, lrss, lrss - frss, frss ? 100 * (lrss - frss) / frss : 0, slope, lhwm
+          printf "rss_kib range after the first window %d-%d (a SIGHUP builds a new engine beside the old one)\n", minrss, maxrss
           printf "p50_ms  first %.3f last %.3f drift %+.3f\n", f50, l50, l50 - f50
           printf "p99_ms  first %.3f last %.3f drift %+.3f\n", f99, l99, l99 - f99
           printf "fds     first %d last %d\n", ffd, lfd }' "$csv" | tee "$out/summary.txt"
