@@ -8,7 +8,7 @@
 #include "check.hpp"
 #include "eval.hpp"
 #include "featurize.hpp"
-#include "replay.hpp"
+#include "bench.hpp"
 #include "score.hpp"
 #include "train.hpp"
 
@@ -25,7 +25,7 @@ constexpr const char* kUsage =
     "  featurize      write LIBSVM feature vectors of message files (--schema: the schema)\n"
     "  check-config   validate a configuration file, its model and policy\n"
     "  verify-header  check an X-Triage-Verdict header's HMAC signature\n"
-    "  replay         send message files through a milter socket; throughput and latency\n"
+    "  bench          replay message files through a milter socket: throughput, latency, CPU\n"
     "  version        print the version\n"
     "\n"
     "Run 'mailtriage COMMAND --help' for a command's options.\n";
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     if (command == "featurize") return cli::featurize_main(args);
     if (command == "check-config") return cli::check_config_main(args);
     if (command == "verify-header") return cli::verify_header_main(args);
-    if (command == "replay") return cli::replay_main(args);
+    if (command == "bench") return cli::bench_main(args);
     if (command == "version" || command == "--version") {
       std::cout << "mailtriage " MAILTRIAGE_VERSION "\n";
       return 0;

@@ -1,5 +1,6 @@
 // mailtriaged: the milter daemon. Parses options, loads the configuration, serves
 // until SIGTERM/SIGINT, then drains. See mailtriaged(8).
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "daemon_metrics.hpp"
+#include "logging_setup.hpp"
 #include "fd_limit.hpp"
 #include "server_options.hpp"
 #include "mailtriage/config/config.hpp"
@@ -20,6 +23,8 @@
 #include "mailtriage/milter/server.hpp"
 #include "mailtriage/util/log.hpp"
 #include "mailtriage/engine/load.hpp"
+#include "mailtriage/observability/http_endpoint.hpp"
+#include "mailtriage/observability/metrics.hpp"
 #include "systemd_notify.hpp"
 
 namespace asio = boost::asio;
@@ -32,6 +37,7 @@ constexpr const char* kUsage =
     "\n"
     "  -c, --config FILE   configuration file (default: the built-in configuration)\n"
     "  -l, --listen SPEC   override milter.listen, e.g. inet:8895@127.0.0.1 or unix:/run/mailtriage/sock\n"
+    "      --http-listen A override http.listen (ADDRESS:PORT, port 0 for any free one) or none\n"
     "      --log-level L   override logging.level (debug, info, warning, error)\n"
     "      --check-config  validate the configuration and exit\n"
     "      --print-default-config  print the built-in configuration and exit\n"
@@ -40,6 +46,7 @@ constexpr const char* kUsage =
 struct options {
   std::optional<std::string> config_file;
   std::optional<std::string> listen;
+  std::optional<std::string> http_listen;
   std::optional<std::string> log_level;
   bool check_only = false;
 };
@@ -55,6 +62,7 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
     };
     if (a == "-c" || a == "--config") o.config_file = value("--config");
     else if (a == "-l" || a == "--listen") o.listen = value("--listen");
+    else if (a == "--http-listen") o.http_listen = value("--http-listen");
     else if (a == "--log-level") o.log_level = value("--log-level");
     else if (a == "--check-config") o.check_only = true;
     else if (a == "--print-default-config") {
@@ -80,6 +88,7 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
 struct config_source {
   std::optional<std::string> file;
   std::optional<std::string> listen;
+  std::optional<std::string> http_listen;
   std::optional<std::string> log_level;
 
   config::daemon_config load() const {
@@ -90,7 +99,14 @@ struct config_source {
       if (!spec) throw config::config_error("--listen: " + spec.error());
       cfg.milter.listen = spec.value();
     }
-    if (log_level) cfg.log_level = log::parse_level(*log_level);
+    if (http_listen) {
+      try {
+        cfg.http.set_listen(*http_listen);
+      } catch (const std::invalid_argument& e) {
+        throw config::config_error(std::string("--http-listen: ") + e.what());
+      }
+    }
+    if (log_level) cfg.logging.level = log::parse_level(*log_level);
     return cfg;
   }
 };
@@ -108,11 +124,39 @@ void log_engine(const char* event, const config::daemon_config& cfg, const engin
 
 int serve(const config_source& source, config::daemon_config cfg) {
   daemon::raise_fd_limit(cfg.milter.max_connections);
-  auto first_engine = engine::build_engine(cfg);
+  // Declared first: every engine, the server and the HTTP endpoint refer to it.
+  observability::registry metrics;
+  auto engine_metrics = std::make_shared<const engine::engine_metrics>(metrics);
+  auto first_engine = engine::build_engine(cfg, engine_metrics);
   log_engine("engine_loaded", cfg, *first_engine);
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
   milter::server srv(io, daemon::to_server_options(cfg), first_engine);
   srv.start();
+
+  // Ready: an engine (model) is loaded, which is the case from here on, and no drain
+  // has begun. Load balancers and orchestrators stop sending new sessions on 503.
+  std::atomic<bool> draining{false};
+  const std::function<observability::readiness()> readiness = [&draining] {
+    if (draining.load()) return observability::readiness{false, "draining"};
+    return observability::readiness{true, ""};
+  };
+  daemon::register_server_metrics(metrics, srv);
+  daemon::register_process_metrics(metrics, readiness);
+  engine_metrics->describe_models(*first_engine);
+  std::optional<observability::http_endpoint> http;
+  if (cfg.http.enabled) {
+    observability::http_options ho;
+    ho.address = cfg.http.address;
+    ho.port = cfg.http.port;
+    ho.max_connections = cfg.http.max_connections;
+    ho.request_timeout = cfg.http.request_timeout;
+    http.emplace(io, ho, metrics, readiness);
+    http->start();
+    std::string where = cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"
+                                                                         : cfg.http.address;
+    log::info("http_listening", {{"address", where + ":" + std::to_string(http->port())},
+                                 {"paths", "/metrics /healthz /readyz"}});
+  }
   log::info("listening", {{"socket", cfg.milter.listen.to_string()},
                           {"config", cfg.source},
                           {"workers", daemon::to_server_options(cfg).worker_threads},
@@ -124,6 +168,7 @@ int serve(const config_source& source, config::daemon_config cfg) {
   asio::steady_timer drain_deadline(io);
   stop_signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
+    draining.store(true);
     log::info("draining", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"},
                            {"active_connections", srv.stats().connections_active.load()}});
     hup.cancel();
@@ -148,11 +193,15 @@ int serve(const config_source& source, config::daemon_config cfg) {
     daemon::notify_reloading();
     try {
       config::daemon_config next = source.load();
-      auto e = engine::build_engine(next);
+      auto e = engine::build_engine(next, engine_metrics);
+      auto logging = daemon::prepare_logging(next.logging);
       if (next.milter.listen.to_string() != cfg.milter.listen.to_string())
         log::warning("reload_partial", {{"detail", "milter.* settings apply after a restart"}});
-      log::set_level(next.log_level);
+      if (next.http.enabled != cfg.http.enabled || next.http.listen() != cfg.http.listen())
+        log::warning("reload_partial", {{"detail", "http.* settings apply after a restart"}});
+      daemon::apply_logging(logging);
       srv.set_handler(e);
+      engine_metrics->describe_models(*e);
       log_engine("reloaded", next, *e);
     } catch (const std::exception& ex) {
       log::error("reload_refused", {{"error", ex.what()}});
@@ -185,9 +234,13 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     auto opts = parse_args(argc, argv, exit_code);
     if (!opts) return exit_code;
-    config_source source{opts->config_file, opts->listen, opts->log_level};
+    config_source source{opts->config_file, opts->listen, opts->http_listen, opts->log_level};
     config::daemon_config cfg = source.load();
-    log::set_level(cfg.log_level);
+    daemon::apply_logging(daemon::prepare_logging(cfg.logging));
+    if (!opts->check_only && cfg.logging.pseudonym_key_file.empty())
+      log::info("pseudonym_key", {{"source", "random"},
+                                  {"detail", "no logging.pseudonym_key_file: address pseudonyms do not correlate "
+                                             "across restarts"}});
     if (opts->check_only) {
       auto e = engine::build_engine(cfg);  // the model and policy must load too
       std::cout << cfg.source << ": configuration OK (model " << e->active().model().id << ", "

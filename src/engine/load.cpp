@@ -42,7 +42,8 @@ std::shared_ptr<const scorer> load_scorer(const std::string& model_dir, const mi
   return std::make_shared<const scorer>(std::move(m), limits, reasons);
 }
 
-std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg) {
+std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg,
+                                           std::shared_ptr<const engine_metrics> metrics) {
   mime::limits limits;  // the parser's documented defaults
   auto active = load_scorer(cfg.model.path, limits, cfg.model.reasons);
   std::shared_ptr<const scorer> shadow;
@@ -57,7 +58,8 @@ std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg) {
     while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
     if (key.size() < 16) throw std::runtime_error(cfg.policy.hmac_key_file + ": HMAC key shorter than 16 bytes");
   }
-  return std::make_shared<const engine>(std::move(active), std::move(shadow), cfg.policy, std::move(key));
+  return std::make_shared<const engine>(std::move(active), std::move(shadow), cfg.policy, std::move(key),
+                                        std::move(metrics));
 }
 
 }  // namespace mailtriage::engine

@@ -44,6 +44,8 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::steady_timer deadline_;
   const char* deadline_what_ = "idle";
   std::uint64_t id_;
+  std::string tag_;  // id_ as written in logs
+  std::chrono::steady_clock::time_point message_start_{};  // MAIL FROM of the current message
   frame_decoder decoder_;
   session session_;
   bool closed_ = false;

@@ -44,10 +44,15 @@ void server::state::forget(std::uint64_t id) {
   if (done) asio::post(io, std::move(done));
 }
 
-decision server::state::fallback(fallback_reason reason, const std::vector<header_ref>& headers) {
+decision server::state::fallback(fallback_reason reason, const std::vector<header_ref>& headers,
+                                 std::string_view session, std::string_view queue_id) {
   stats.fallbacks[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
-  if (options.fallback) return options.fallback(reason, headers);
-  return decision{};
+  decision d = options.fallback ? options.fallback(reason, headers) : decision{};
+  log::warning("fallback_action", {{"session", session},
+                                   {"queue_id", queue_id},
+                                   {"reason", describe(reason)},
+                                   {"action", outcome_name(d.final_reply)}});
+  return d;
 }
 
 namespace {
@@ -210,5 +215,7 @@ void server::set_handler(std::shared_ptr<const message_handler> handler) { state
 std::uint16_t server::port() const { return state_->bound_port; }
 
 const server_stats& server::stats() const { return state_->stats; }
+
+std::size_t server::pending_verdicts() const { return state_->pending_verdicts.load(std::memory_order_relaxed); }
 
 }  // namespace mailtriage::milter

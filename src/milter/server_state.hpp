@@ -43,7 +43,9 @@ struct server::state {
 
   // Called by a connection when it ends.
   void forget(std::uint64_t id);
-  decision fallback(fallback_reason reason, const std::vector<header_ref>& headers);
+  // The configured fallback decision, counted and logged once with the message's ids.
+  decision fallback(fallback_reason reason, const std::vector<header_ref>& headers, std::string_view session,
+                    std::string_view queue_id);
 };
 
 }  // namespace mailtriage::milter

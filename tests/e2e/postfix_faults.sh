@@ -21,7 +21,8 @@
 #               good bundle swapped in with SIGHUP: one event=reloaded.
 #   slow        restart with milter.timeouts.verdict: 10ms and a probe of 1 MB
 #               HTML messages (~100 ms to score): each ends in the daemon's
-#               on_failure action with one event=fallback_action reason=timeout.
+#               on_failure action with one event=fallback_action reason=timeout
+#               line and one count in mailtriage_fallbacks_total{reason="timeout"}.
 #   disk-full   restart with the daemon's log on a 512 KiB tmpfs, then fill it:
 #               the daemon keeps serving with verdicts though no line can be
 #               written; once space is back one event=log_lines_dropped counts the
@@ -34,8 +35,9 @@
 # header. tempfail: both actions tempfail; nothing is delivered without a verdict,
 # and sent == delivered + tempfailed.
 #
-# Metrics: the daemon has no metrics endpoint yet (another branch adds one); the
-# faults are checked through the log lines and counted from them here.
+# Metrics: the deadline fault is checked in /metrics (mailtriage_fallbacks_total)
+# against the log; the model and disk faults through their log lines only (there is
+# no metric for refused reloads or dropped log lines yet).
 #
 # Environment: MAILTRIAGED, E2E_FAULT_MESSAGES (10000), E2E_FAULT_SESSIONS (10),
 # E2E_FAULT_KILLS (6: the fault sequence itself kills 6 times; more are added at
@@ -90,6 +92,13 @@ kill_daemon() {
     e2e_kill_daemon
     kills=$((kills + 1))
     sleep 1  # an outage Postfix notices
+}
+# metric_sum PREFIX: the sum of the running daemon's /metrics samples whose line
+# starts with PREFIX (E2E_HTTP_PORT is set by e2e_start_daemon).
+metric_sum() {
+    python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "http://127.0.0.1:$E2E_HTTP_PORT/metrics" |
+        awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d\n", s }'
 }
 daemon_log() { cat "$E2E_DIR/mailtriaged.log" "$E2E_DIR"/logdisk-copy.log 2>/dev/null; }
 log_count() { daemon_log | grep -c -E -- "$1" || true; }
@@ -158,7 +167,7 @@ e2e_wait_until 10 "reload_refused (deleted)" bash -c "[[ \$(cat '$E2E_DIR/mailtr
 probe deleted
 kill_daemon
 fatal_before=$(log_count 'event=fatal')
-"$MAILTRIAGED" --config "$normal_cfg" --listen "inet:$E2E_MILTER_PORT@127.0.0.1" >>"$E2E_DIR/mailtriaged.log" 2>&1 &
+"$MAILTRIAGED" --config "$normal_cfg" --listen "inet:$E2E_MILTER_PORT@127.0.0.1" --http-listen 127.0.0.1:0 >>"$E2E_DIR/mailtriaged.log" 2>&1 &
 nomodel_pid=$!
 e2e_wait_until 15 "the daemon refusing to start without its model" bash -c "! kill -0 $nomodel_pid 2>/dev/null" ||
     { kill -KILL "$nomodel_pid"; e2e_fail "the daemon started without its model"; }
@@ -183,9 +192,13 @@ probe reloaded
 
 # slow
 pause; kill_daemon; start_daemon "$slow_cfg"
-timeout_before=$(log_count 'event=fallback_action reason=timeout')
+timeout_before=$(log_count 'event=fallback_action .*reason=timeout')
 probe slow -F "$E2E_DIR/heavy.eml"
-slow_fallbacks=$(($(log_count 'event=fallback_action reason=timeout') - timeout_before))
+slow_fallbacks=$(($(log_count 'event=fallback_action .*reason=timeout') - timeout_before))
+# The same count from the daemon's /metrics (this daemon started with the slow config).
+slow_metric=$(metric_sum 'mailtriage_fallbacks_total{reason="timeout"')
+[[ $slow_metric -eq $slow_fallbacks ]] ||
+    e2e_fail "slow: mailtriage_fallbacks_total{reason=\"timeout\"} is $slow_metric, the log has $slow_fallbacks lines"
 kill_daemon; start_daemon "$normal_cfg"
 
 # disk-full
@@ -278,7 +291,7 @@ if [[ $action == accept ]]; then
     expect "tempfailed at SMTP" "$total_tempfailed" 0
     # Every default action the daemon took left one log line, and each one its header.
     expect "event=fallback_action reason=timeout lines vs messages marked reason=timeout" \
-        "$(log_count 'event=fallback_action reason=timeout')" "$(awk -F'\t' '$3 == "skipped;reason=timeout"' "$E2E_DIR/sink-index.tsv" | wc -l)"
+        "$(log_count 'event=fallback_action .*reason=timeout')" "$(awk -F'\t' '$3 == "skipped;reason=timeout"' "$E2E_DIR/sink-index.tsv" | wc -l)"
 else
     expect "nomodel: tempfailed by Postfix" "$(tempfailed nomodel)" "$probe"
     expect "slow: tempfailed by the daemon" "$(tempfailed slow)" "$probe"
@@ -296,7 +309,7 @@ awk -v s="$total_sent" -v d="$total_delivered" -v q="$queued" -v f="$total_tempf
         a, s, d, q, f, l, k, st, t1 - t0, s / (t1 - t0) }'
 printf 'FIGURES faults reload_refused=%d fatal=%d reloaded=%d fallback_timeout=%d fallback_total=%d disk_full=%s postfix_milter_unreachable=%d\n' \
     "$(log_count 'event=reload_refused')" "$(log_count 'event=fatal')" "$(log_count 'event=reloaded')" \
-    "$(log_count 'event=fallback_action reason=timeout')" "$(log_count 'event=fallback_action')" "$diskfull" \
+    "$(log_count 'event=fallback_action .*reason=timeout')" "$(log_count 'event=fallback_action')" "$diskfull" \
     "$(e2e_maillog_count 'connect to Milter service|milter .*: can.t (read|send)')"
 expect "messages lost" "$lost" 0
 ((kills >= kills_wanted)) || e2e_fail "only $kills kills"

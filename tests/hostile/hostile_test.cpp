@@ -102,7 +102,7 @@ class daemon_process {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<std::string> args = {bin, "--config", config, "--listen", listen};
+    std::vector<std::string> args = {bin, "--config", config, "--listen", listen, "--http-listen", "none"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -4,12 +4,11 @@
 # window into a CSV; at the end (or on Ctrl-C) the drift between the first and the
 # last window is printed, with the least-squares RSS slope over all windows.
 #
-# Load: every second, `mailtriage replay` sends RATE messages from the corpus through
-# the milter on loopback (the way Postfix does, one message per connection), CONC
-# connections at a time, then the script sleeps until the next second. Each second's
-# replay prints its latency percentiles; a window's p50/p95/p99 are the medians of
-# its seconds' figures and max_ms its worst message. Messages cycle through the whole
-# corpus, so the daemon keeps seeing new bytes. Every RELOAD minutes the daemon gets
+# Load: each window is one `mailtriage bench --rate RATE --duration WINDOW` run over
+# the corpus (open loop: message i is due at i/RATE s and its latency counts from then),
+# CONC connections at a time, one message per connection as Postfix sends them; the
+# window's percentiles are bench's own. The corpus is read again before each window
+# (about a second without load between windows). Every RELOAD minutes the daemon gets
 # a SIGHUP (engine rebuilt and swapped), so a leak on the reload path shows as drift.
 #
 # usage: tests/soak/soak.sh [--duration 4h] [--rate 100] [--concurrency 2]
@@ -51,14 +50,8 @@ out="${out:-$(mktemp -d /tmp/mailtriage-soak.XXXXXX)}"
 mkdir -p "$out"
 csv="$out/soak.csv" log="$out/mailtriaged.log"
 
-# Every message file of the corpus, in a fixed shuffled order.
-find "$corpus" -type f -name '*.eml' | sort | awk 'BEGIN { srand(1) } { print rand() "\t" $0 }' |
-    sort -k1,1 | cut -f2 >"$out/messages.txt"
-n_messages=$(wc -l <"$out/messages.txt")
-((n_messages > 0)) || die "no .eml files under $corpus"
-
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-args=(--listen "inet:$port@127.0.0.1")
+args=(--listen "inet:$port@127.0.0.1" --http-listen none)
 [[ -n $config ]] && args+=(--config "$config")
 "$daemon" "${args[@]}" >>"$log" 2>&1 &
 pid=$!
@@ -74,8 +67,8 @@ grep -q 'event=listening' "$log" || { stop_daemon; die "daemon did not start; se
 status_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$pid/stat"; }
 
-echo "window,elapsed_s,sent,answered,failed,behind_s,p50_ms,p95_ms,p99_ms,max_ms,rss_kib,hwm_kib,fds,threads,cpu_s,reloads" >"$csv"
-echo "soak: daemon pid $pid on 127.0.0.1:$port, $rate msg/s x ${total_s}s, $n_messages corpus messages, output $out" >&2
+echo "window,elapsed_s,sent,answered,failed,throughput,p50_ms,p95_ms,p99_ms,max_ms,rss_kib,hwm_kib,fds,threads,cpu_s,reloads" >"$csv"
+echo "soak: daemon pid $pid on 127.0.0.1:$port, $rate msg/s x ${total_s}s, corpus $corpus, output $out" >&2
 
 summarise() {
     # First and last full windows, and the RSS slope (KiB per hour) over all windows
@@ -101,39 +94,22 @@ finish() { stop_daemon; summarise; echo "soak: CSV $csv" >&2; }
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-start=$(date +%s.%N)
-next_line=1 second=0 w=0 reloads=0 next_reload=$((reload * 60))
-slot_file="$out/window-slots.txt"
-: >"$slot_file"
-while ((second < total_s)); do
+start=$(date +%s)
+w=0 reloads=0 next_reload=$((reload * 60))
+while (($(date +%s) - start < total_s)); do
     kill -0 "$pid" 2>/dev/null || die "daemon died; see $log"
-    # The next RATE messages of the shuffled list, wrapping around.
-    mapfile -t batch < <(awk -v from="$next_line" -v n="$rate" -v total="$n_messages" \
-        'BEGIN { for (i = 0; i < n; i++) want[(from - 1 + i) % total + 1] = 1 } want[NR]' "$out/messages.txt")
-    next_line=$(((next_line - 1 + rate) % n_messages + 1))
-    "$cli" replay --socket "inet:$port@127.0.0.1" --concurrency "$conc" "${batch[@]}" 2>&1 |
-        awk '/^messages/ { s = $2; a = $4; f = $6 } /^latency ms/ { p50 = $4; p95 = $6; p99 = $8; mx = $10 }
-             END { print s + 0, a + 0, f + 0, p50 + 0, p95 + 0, p99 + 0, mx + 0 }' >>"$slot_file"
-    second=$((second + 1))
-    if ((reload > 0 && second >= next_reload)); then
+    stats=$("$cli" bench --socket "inet:$port@127.0.0.1" --rate "$rate" --duration "$window_s" \
+        --concurrency "$conc" "$corpus" 2>&1 |
+        awk '/^messages/ { s = $2; a = $4; f = $6 } /^throughput/ { t = $2 }
+             /^latency ms/ { p50 = $4; p95 = $6; p99 = $8; mx = $10 }
+             END { printf "%d,%d,%d,%.1f,%.3f,%.3f,%.3f,%.3f", s, a, f, t, p50, p95, p99, mx }')
+    w=$((w + 1))
+    elapsed=$(($(date +%s) - start))
+    fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    echo "$w,$elapsed,$stats,$(status_kib VmRSS),$(status_kib VmHWM),$fds,$(status_kib Threads),$(cpu_seconds),$reloads" >>"$csv"
+    tail -n 1 "$csv" >&2
+    if ((reload > 0 && elapsed >= next_reload)); then
         kill -HUP "$pid" && reloads=$((reloads + 1))
         next_reload=$((next_reload + reload * 60))
-    fi
-    # Pace: sleep until `second` seconds after the start; count how far behind we are.
-    now=$(date +%s.%N)
-    behind=$(awk -v s="$start" -v n="$now" -v k="$second" 'BEGIN { d = s + k - n; if (d > 0) { system("sleep " d); print 0 } else print -d }')
-    echo "behind $behind" >>"$slot_file"
-    if ((second % window_s == 0)); then
-        w=$((w + 1))
-        elapsed=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.0f", n - s }')
-        stats=$(awk 'function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-                                                   return n ? a[int((n + 1) / 2)] : 0 }
-            $1 == "behind" { b += $2; next }
-            { n++; s += $1; a += $2; f += $3; p50[n] = $4; p95[n] = $5; p99[n] = $6; if ($7 > mx) mx = $7 }
-            END { printf "%d,%d,%d,%.1f,%.3f,%.3f,%.3f,%.3f", s, a, f, b, med(p50, n), med(p95, n), med(p99, n), mx }' "$slot_file")
-        : >"$slot_file"
-        fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
-        echo "$w,$elapsed,$stats,$(status_kib VmRSS),$(status_kib VmHWM),$fds,$(status_kib Threads),$(cpu_seconds),$reloads" >>"$csv"
-        tail -n 1 "$csv" >&2
     fi
 done

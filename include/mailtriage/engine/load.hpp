@@ -16,7 +16,10 @@ namespace mailtriage::engine {
 [[nodiscard]] std::shared_ptr<const scorer> load_scorer(const std::string& model_dir, const mime::limits& limits,
                                                         std::size_t reasons);
 
-[[nodiscard]] std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg);
+// `metrics`: where the engine counts (the daemon passes the same object to every
+// engine it builds, so counters survive reloads); nullptr counts nothing.
+[[nodiscard]] std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg,
+                                                         std::shared_ptr<const engine_metrics> metrics = nullptr);
 
 // The built-in model's bundle, verified like one on disk.
 [[nodiscard]] model::loaded_model builtin_model();

@@ -18,6 +18,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "mailtriage/observability/metrics.hpp"
+
 #include "mailtriage/milter/session.hpp"
 #include "mailtriage/milter/socket_spec.hpp"
 
@@ -60,6 +62,7 @@ struct server_options {
   std::function<decision(fallback_reason, const std::vector<header_ref>&)> fallback;
 };
 
+// Cumulative since start; the daemon exposes them as Prometheus metrics.
 struct server_stats {
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> connections_refused{0};  // over max_connections
@@ -69,6 +72,11 @@ struct server_stats {
   std::atomic<std::uint64_t> timeouts{0};  // connections closed by a deadline
   std::atomic<std::uint64_t> fallbacks[4]{};  // indexed by fallback_reason
   std::atomic<std::uint64_t> dropped_modifications{0};
+  std::atomic<std::uint64_t> truncated_messages{0};  // scanned up to the scan limit only
+  // MAIL FROM to the final reply written: the MTA's whole exchange for one message.
+  observability::histogram message_seconds{observability::latency_buckets()};
+  // End of message to decision (worker queue + verdict, or the fallback).
+  observability::histogram verdict_seconds{observability::latency_buckets()};
 };
 
 class server {
@@ -93,6 +101,8 @@ class server {
   // The bound TCP port (useful with port 0 in tests), or 0 for unix sockets.
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] const server_stats& stats() const;
+  // Messages waiting for or being judged by a worker now.
+  [[nodiscard]] std::size_t pending_verdicts() const;
 
   struct state;  // shared with connections; defined in src/milter/server_state.hpp
 
