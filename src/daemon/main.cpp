@@ -18,6 +18,7 @@
 #include "config_source.hpp"
 #include "daemon_metrics.hpp"
 #include "logging_setup.hpp"
+#include "fd_limit.hpp"
 #include "reloader.hpp"
 #include "server_options.hpp"
 #include "mailtriage/config/config.hpp"
@@ -87,6 +88,7 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
 }
 
 int serve(const daemon::config_source& source, config::daemon_config cfg) {
+  daemon::raise_fd_limit(cfg.milter.max_connections);
   // Declared first: every engine, the server, the reloader and the HTTP endpoint refer to it.
   observability::registry metrics;
   auto engine_metrics = std::make_shared<const engine::engine_metrics>(metrics);
@@ -181,6 +183,10 @@ int serve(const daemon::config_source& source, config::daemon_config cfg) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished MTA must surface as a write error
+  // Until serve() installs its reload handler, a SIGHUP (an early `systemctl reload`,
+  // logrotate) must not kill the daemon with the default action; the configuration
+  // being loaded is the newest anyway.
+  std::signal(SIGHUP, SIG_IGN);
   try {
     int exit_code = 0;
     auto opts = parse_args(argc, argv, exit_code);

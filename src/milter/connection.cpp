@@ -85,8 +85,12 @@ void connection::close() {
 }
 
 void connection::set_deadline(std::chrono::milliseconds after, const char* what) {
+  set_deadline_at(steady_clock::now() + after, what);
+}
+
+void connection::set_deadline_at(std::chrono::steady_clock::time_point when, const char* what) {
   deadline_what_ = what;
-  deadline_.expires_after(after);
+  deadline_.expires_at(when);
 }
 
 asio::awaitable<void> connection::watchdog() {
@@ -107,14 +111,25 @@ asio::awaitable<void> connection::run() {
   auto self = shared_from_this();
   std::array<char, kReadBufferSize> buffer;
   const auto& opts = server_->options;
+  // When the frame now partly buffered must be complete. Set once, when its first bytes
+  // arrive, and not moved by later bytes: a sender dribbling a byte at a time is cut off
+  // frame_timeout after it started the frame, however often it sends.
+  steady_clock::time_point frame_due{};
   while (!closed_) {
     if (decoder_.mid_frame())
-      set_deadline(opts.frame_timeout, "frame");
+      set_deadline_at(frame_due, "frame");
+    else if (!session_.negotiated())
+      // An MTA sends SMFIC_OPTNEG as soon as it connects: a connection that says
+      // nothing gets the short frame deadline, not the long idle one, so silent
+      // connections cannot sit on the connection slots for idle_timeout.
+      set_deadline_at(steady_clock::now() + opts.frame_timeout, "negotiation");
     else
-      set_deadline(opts.idle_timeout, "command");
+      set_deadline_at(steady_clock::now() + opts.idle_timeout, "command");
     boost::system::error_code ec;
     std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
     if (ec) break;  // the MTA closed, or the watchdog did
+    const bool continues_frame = decoder_.mid_frame();
+    bool frame_completed = false;
     decoder_.feed(std::string_view(buffer.data(), n));
 
     for (;;) {
@@ -126,6 +141,7 @@ asio::awaitable<void> connection::run() {
         break;
       }
       if (!next.value()) break;  // need more bytes
+      frame_completed = true;
       step s;
       if (!handle_frame(*next.value(), s)) {
         close();
@@ -163,6 +179,8 @@ asio::awaitable<void> connection::run() {
       }
       decoder_.set_max_payload(session_.max_payload());
     }
+    if (decoder_.mid_frame() && (frame_completed || !continues_frame))
+      frame_due = steady_clock::now() + opts.frame_timeout;  // a new frame began in these bytes
   }
   close();
   server_->forget(id_);

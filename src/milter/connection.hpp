@@ -36,6 +36,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<bool> write(const std::vector<reply>& replies);
   bool handle_frame(const frame& f, step& out);
   void set_deadline(std::chrono::milliseconds after, const char* what);
+  void set_deadline_at(std::chrono::steady_clock::time_point when, const char* what);
   void close();
 
   std::shared_ptr<server::state> server_;

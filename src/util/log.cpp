@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdint>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -19,6 +21,24 @@ namespace mailtriage::log {
 namespace {
 
 std::atomic<int> g_minimum{static_cast<int>(level::info)};
+// Lines stderr refused (disk full, closed pipe) since the last line it took.
+std::atomic<std::uint64_t> g_dropped_since{0};
+std::atomic<std::uint64_t> g_dropped_total{0};
+
+// Writes all of `bytes` to stderr, or gives up at the first failure: a full disk or a
+// closed stderr must never stop (or block) mail flow.
+bool write_all(std::string_view bytes) {
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
 std::atomic<int> g_format{static_cast<int>(format::text)};
 std::atomic<bool> g_log_domains{false};
 std::atomic<bool> g_log_subjects{false};
@@ -128,19 +148,28 @@ void write(level l, std::string_view event, std::initializer_list<field> fields)
   char stamp[64];
   std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
-  std::string line =
-      format_line(static_cast<format>(g_format.load(std::memory_order_relaxed)), l, stamp, event, fields);
+  const auto fmt = static_cast<format>(g_format.load(std::memory_order_relaxed));
+  // Lines lost while stderr refused writes are reported once it takes them again, so
+  // the gap in the log is visible and counted.
+  if (std::uint64_t lost = g_dropped_since.exchange(0, std::memory_order_relaxed)) {
+    std::string note = format_line(fmt, level::warning, stamp, "log_lines_dropped", {{"count", lost}});
+    note += '\n';
+    if (!write_all(note)) {
+      g_dropped_since.fetch_add(lost + 1, std::memory_order_relaxed);
+      g_dropped_total.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::string line = format_line(fmt, l, stamp, event, fields);
   line += '\n';
   // One write per line: atomic for pipes up to PIPE_BUF and in practice for journald.
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) break;  // a full or closed stderr must never stop mail flow
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  if (!write_all(line)) {
+    g_dropped_since.fetch_add(1, std::memory_order_relaxed);
+    g_dropped_total.fetch_add(1, std::memory_order_relaxed);
   }
 }
+
+std::uint64_t dropped_lines() { return g_dropped_total.load(std::memory_order_relaxed); }
 
 // ---------------------------------------------------------------- privacy
 

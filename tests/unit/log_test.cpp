@@ -1,5 +1,8 @@
 #include "mailtriage/util/log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,6 +29,26 @@ TEST(Log, ControlBytesCannotForgeALine) {
   std::string out = testing::internal::GetCapturedStderr();
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
   EXPECT_NE(out.find("\\x0a"), std::string::npos);
+}
+
+TEST(Log, LinesAFullDiskRefusedAreCountedAndReportedOnceItTakesThemAgain) {
+  int saved = ::dup(STDERR_FILENO);
+  int full = ::open("/dev/full", O_WRONLY);  // every write fails with ENOSPC
+  ASSERT_GE(full, 0);
+  auto before = dropped_lines();
+  ::dup2(full, STDERR_FILENO);
+  for (int i = 0; i < 3; ++i) write(level::error, "lost");  // must return, not block or throw
+  ::dup2(saved, STDERR_FILENO);
+  ::close(full);
+  ::close(saved);
+  EXPECT_EQ(dropped_lines(), before + 3);
+  testing::internal::CaptureStderr();
+  write(level::error, "back");
+  write(level::error, "again");
+  std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+  EXPECT_NE(out.find("event=log_lines_dropped count=3\n"), std::string::npos) << out;
+  EXPECT_LT(out.find("event=log_lines_dropped"), out.find("event=back"));
 }
 
 }  // namespace

@@ -50,7 +50,9 @@ struct server_options {
   // Waiting for the MTA's next command. Longer than Postfix's smtpd_timeout (300 s), so
   // a slow but live SMTP client never loses its milter connection mid-message.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(600)};
-  // Completing a frame once its first byte arrived (defeats slow-drip senders).
+  // Completing a frame once its first byte arrived, however the bytes trickle in
+  // (defeats slow-drip senders). Also how long a new connection may stay silent before
+  // its negotiation: an MTA sends SMFIC_OPTNEG as soon as it connects.
   std::chrono::milliseconds frame_timeout{std::chrono::seconds(10)};
   // Writing one reply.
   std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};

@@ -7,6 +7,7 @@
 // as field values; this facade cannot tell. Addresses go through pseudonym(), a keyed
 // hash, and a subject only when subjects_allowed() says the operator opted in
 // (logging.log_subjects). See mailtriage.yaml(5), section LOGGING.
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -39,7 +40,13 @@ void set_format(format f);
 
 // Writes one line to stderr: `ts=... level=... event=<event> k=v ...` (text) or
 // `{"ts":"...","level":"...","event":"...","k":"v",...}` (json).
+// Never blocks on or fails because of stderr: a line stderr refuses (full disk,
+// closed pipe) is dropped and counted, and the next line that gets through is
+// preceded by a log_lines_dropped line with the count.
 void write(level l, std::string_view event, std::initializer_list<field> fields = {});
+
+// Lines dropped since start-up because stderr refused them.
+[[nodiscard]] std::uint64_t dropped_lines();
 
 inline void debug(std::string_view e, std::initializer_list<field> f = {}) { write(level::debug, e, f); }
 inline void info(std::string_view e, std::initializer_list<field> f = {}) { write(level::info, e, f); }
