@@ -220,10 +220,22 @@ asio::awaitable<bool> connection::write(const std::vector<reply>& replies) {
 asio::awaitable<decision> connection::judge(transaction& message) {
   auto& srv = *server_;
   auto handler = srv.handler.load();
+  if (!handler) co_return srv.fallback(fallback_reason::no_handler, message.headers);
+  if (message.raw.size() <= srv.options.inline_verdict_bytes) {
+    // Cheap enough to run here (see server_options::inline_verdict_bytes).
+    std::optional<decision> verdict;
+    try {
+      verdict = handler->judge(message);
+    } catch (const std::exception& e) {
+      log::error("verdict_failed",
+                 {{"session", session_tag(id_)}, {"queue_id", message.queue_id()}, {"error", e.what()}});
+    }
+    if (verdict) co_return std::move(*verdict);
+    co_return srv.fallback(fallback_reason::error, message.headers);
+  }
   // Kept here: the message itself moves to the worker, but a fallback still needs to
   // know which inbound headers to remove.
   std::vector<header_ref> headers = message.headers;
-  if (!handler) co_return srv.fallback(fallback_reason::no_handler, headers);
   if (srv.pending_verdicts.fetch_add(1) >= srv.options.max_pending_verdicts) {
     srv.pending_verdicts.fetch_sub(1);
     co_return srv.fallback(fallback_reason::overload, headers);

@@ -43,11 +43,13 @@ class fixed_handler : public message_handler {
       : d_(std::move(d)), delay_(delay), throws_(throws) {}
   decision judge(const transaction& t) const override {
     seen_bytes = t.raw.size();
+    judged_on = std::this_thread::get_id();
     if (delay_.count()) std::this_thread::sleep_for(delay_);
     if (throws_) throw std::runtime_error("model exploded");
     return d_;
   }
   mutable std::atomic<std::size_t> seen_bytes{0};
+  mutable std::atomic<std::thread::id> judged_on{};
 
  private:
   decision d_;
@@ -81,6 +83,7 @@ class running_server {
     return s;
   }
   server& get() { return srv_; }
+  std::thread::id io_thread() const { return thread_.get_id(); }
 
   static server_options with_fallback(server_options o) {
     o.fallback = [](fallback_reason r, const std::vector<header_ref>&) {
@@ -215,6 +218,29 @@ TEST(Server, SlowVerdictGetsTheFallbackBeforeTheDeadline) {
   ASSERT_EQ(r.modifications.size(), 1u);
   EXPECT_EQ(std::get<add_header>(r.modifications[0]).value, "skipped; reason=timeout");
   EXPECT_EQ(srv.get().stats().fallbacks[static_cast<int>(fallback_reason::timeout)].load(), 1u);
+}
+
+TEST(Server, SmallMessagesAreJudgedInlineBigOnesByTheWorkers) {
+  server_options o = loopback_options();
+  o.inline_verdict_bytes = 1024;
+  auto handler = std::make_shared<fixed_handler>(status_decision("seen"));
+  running_server srv(o, handler);
+  auto small = send_one(srv.spec());
+  EXPECT_EQ(std::get<add_header>(small.modifications.at(0)).value, "seen");
+  EXPECT_EQ(handler->judged_on.load(), srv.io_thread());
+  auto big = send_one(srv.spec(), std::string(kMessage) + std::string(2000, 'x') + "\r\n");
+  EXPECT_EQ(std::get<add_header>(big.modifications.at(0)).value, "seen");
+  EXPECT_NE(handler->judged_on.load(), srv.io_thread());
+}
+
+TEST(Server, ThrowingInlineHandlerGetsTheFallback) {
+  server_options o = loopback_options();
+  o.inline_verdict_bytes = 1 << 20;
+  running_server srv(o, std::make_shared<fixed_handler>(decision{}, 0ms, true));
+  auto r = send_one(srv.spec());
+  ASSERT_EQ(r.modifications.size(), 1u);
+  EXPECT_EQ(std::get<add_header>(r.modifications[0]).value, "skipped; reason=error");
+  EXPECT_TRUE(std::holds_alternative<accept>(send_one(srv.spec()).final_reply));  // still serving
 }
 
 TEST(Server, ThrowingHandlerGetsTheFallback) {
