@@ -22,11 +22,10 @@ std::string strip_braces(std::string_view name) {
   return std::string(name);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-  return out;
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  auto fold = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return fold(x) == fold(y); });
 }
 
 bool is_final_verdict(const reply& r) {
@@ -183,21 +182,25 @@ step session::on_header(header&& h) {
   if (txn_.headers.size() < limits_.max_headers) {
     std::uint32_t index = 1;
     for (const auto& seen : txn_.headers)
-      if (seen.name.size() == h.name.size() && lower(seen.name) == lower(h.name)) ++index;
+      if (equal_ignoring_case(seen.name, h.name)) ++index;
     txn_.headers.push_back(header_ref{h.name, index});
   }
   // Rebuild the header line as it stood in the message. Without SMFIP_HDR_LEADSPC the
   // MTA dropped the space after the colon; folded lines arrive separated by bare LF.
   if (!txn_.truncated) {
-    std::string line;
-    line.reserve(h.name.size() + h.value.size() + 8);
-    line += h.name;
+    std::string& line = header_line_;
+    line.assign(h.name);
     line += ':';
     if (!(protocol_ & SMFIP_HDR_LEADSPC)) line += ' ';
-    for (std::size_t i = 0; i < h.value.size(); ++i) {
-      if (h.value[i] == '\n' && (i == 0 || h.value[i - 1] != '\r')) line += '\r';
-      line += h.value[i];
+    std::string_view value = h.value;
+    std::size_t copied = 0;
+    for (auto lf = value.find('\n'); lf != std::string_view::npos; lf = value.find('\n', lf + 1)) {
+      if (lf > 0 && value[lf - 1] == '\r') continue;
+      line.append(value, copied, lf - copied);
+      line += '\r';
+      copied = lf;
     }
+    line.append(value, copied);
     line += "\r\n";
     append_scanned(line);
   } else {

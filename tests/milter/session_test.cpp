@@ -122,6 +122,14 @@ TEST_F(SessionTest, RebuildsTheMessageAndEnvelope) {
   EXPECT_FALSE(t.truncated);
 }
 
+TEST_F(SessionTest, FoldedHeaderLinesGetCrlfOnlyWhereTheLfIsBare) {
+  negotiate();
+  auto st = message("\n\ta\r\n\tb\n\n\tc", "x\r\n");
+  ASSERT_TRUE(st.message_ready);
+  EXPECT_EQ(s.take_transaction().raw,
+            "Subject: \r\n\ta\r\n\tb\r\n\r\n\tc\r\nFrom: a@example.org\r\n\r\nx\r\n");
+}
+
 TEST_F(SessionTest, NothingLeaksIntoTheNextMessage) {
   negotiate();
   send(connect_info{"h", '4', 25, "192.0.2.1"});

@@ -122,6 +122,7 @@ class session {
   transaction txn_;
   std::size_t macro_bytes_message_ = 0;
   bool skip_sent_ = false;
+  std::string header_line_;  // reused: one header line rebuilt at a time
 };
 
 }  // namespace mailtriage::milter
