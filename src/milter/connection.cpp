@@ -36,6 +36,13 @@ std::chrono::milliseconds check_interval(const server_options& o) {
   return std::min({o.idle_timeout, o.frame_timeout, o.write_timeout, o.verdict_timeout});
 }
 
+// DATA needs no reply on a unix socket (see session_wants::no_data_reply).
+session_wants wants_for(const server_options& o) {
+  session_wants w = o.wants;
+  if (o.listen.type == socket_spec::kind::unix_path) w.no_data_reply = true;
+  return w;
+}
+
 }  // namespace
 
 connection::connection(std::shared_ptr<server::state> server, socket_type socket, std::uint64_t id)
@@ -44,7 +51,7 @@ connection::connection(std::shared_ptr<server::state> server, socket_type socket
       watchdog_timer_(socket_.get_executor()),
       verdict_wake_(socket_.get_executor()),
       id_(id),
-      session_(server_->options.limits, server_->options.wants) {
+      session_(server_->options.limits, wants_for(server_->options)) {
   deadline_ = steady_clock::now() + server_->options.idle_timeout;
   watchdog_timer_.expires_at(std::min(deadline_, steady_clock::now() + check_interval(server_->options)));
 }

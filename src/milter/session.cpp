@@ -13,7 +13,7 @@ namespace {
 // are of no interest. DATA is the exception: Postfix leaves Nagle on for its milter
 // sockets, so after an unanswered DATA its first header frame waits for our delayed
 // ACK, 40 ms per message (measured through Postfix 3.7 by tests/e2e); answering DATA
-// puts an ACK on the wire at once.
+// puts an ACK on the wire at once (unix sockets have no Nagle: session_wants::no_data_reply).
 constexpr std::uint32_t kNoReplyFlags = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
                                         SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_HDR;
 
@@ -143,6 +143,7 @@ step session::negotiate(const option_negotiation& mta) {
   // SMFIP_HDR_LEADSPC is not requested: the MTA then adds and strips the space after
   // the colon itself, which every MTA and test client handles the same way.
   std::uint32_t wanted = kNoReplyFlags | SMFIP_NOUNKNOWN;
+  if (wants_.no_data_reply) wanted |= SMFIP_NR_DATA;
   // With SKIP we answer each body chunk so we can stop the MTA sending what we will
   // not scan; without it, answering would only cost a round trip per chunk.
   wanted |= (mta.protocol & SMFIP_SKIP) ? SMFIP_SKIP : SMFIP_NR_BODY;
