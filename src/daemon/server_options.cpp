@@ -16,6 +16,7 @@ milter::server_options to_server_options(const config::daemon_config& cfg) {
   o.max_connections = m.max_connections;
   o.worker_threads = m.worker_threads ? m.worker_threads : std::max(1u, std::thread::hardware_concurrency());
   o.max_pending_verdicts = m.max_pending_verdicts;
+  o.inline_verdict_bytes = m.inline_verdict_bytes;
   o.idle_timeout = m.idle_timeout;
   o.frame_timeout = m.frame_timeout;
   o.write_timeout = m.write_timeout;

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 
@@ -28,25 +29,36 @@ std::string session_tag(std::uint64_t id) {
   return buf;
 }
 
-// Where a verdict computed on a worker thread meets the connection waiting for it.
-// The waiting coroutine sleeps on `timer` until the deadline; the worker posts the
-// result to the connection's strand and cancels the timer. Whichever comes first wins.
-struct verdict_slot {
-  explicit verdict_slot(const asio::any_io_executor& ex) : timer(ex) {}
-  asio::steady_timer timer;
-  std::optional<decision> result;
-  bool failed = false;
-};
+// The watchdog never sleeps longer than the shortest timeout while a connection is
+// active: any deadline set later is then no earlier than the timer, so setting it needs
+// no timer operation.
+std::chrono::milliseconds check_interval(const server_options& o) {
+  return std::min({o.idle_timeout, o.frame_timeout, o.write_timeout, o.verdict_timeout});
+}
+
+// DATA needs no reply on a unix socket (see session_wants::no_data_reply).
+session_wants wants_for(const server_options& o) {
+  session_wants w = o.wants;
+  if (o.listen.type == socket_spec::kind::unix_path) w.no_data_reply = true;
+  return w;
+}
 
 }  // namespace
 
 connection::connection(std::shared_ptr<server::state> server, socket_type socket, std::uint64_t id)
     : server_(std::move(server)),
       socket_(std::move(socket)),
-      deadline_(socket_.get_executor()),
+      watchdog_timer_(socket_.get_executor()),
+      verdict_wake_(socket_.get_executor()),
       id_(id),
       tag_(session_tag(id)),
-      session_(server_->options.limits, server_->options.wants) {}
+      session_(server_->options.limits, wants_for(server_->options)) {
+  // run() sets the negotiation deadline before its first read; this one only has to
+  // hold the invariant (timer never later than the deadline) until then.
+  deadline_ = steady_clock::now() + server_->options.frame_timeout;
+  deadline_what_ = "negotiation";
+  watchdog_timer_.expires_at(std::min(deadline_, steady_clock::now() + check_interval(server_->options)));
+}
 
 void connection::start() {
   auto self = shared_from_this();
@@ -78,10 +90,11 @@ void connection::close_now() {
 void connection::close() {
   if (closed_) return;
   closed_ = true;
+  // close() alone sends the FIN (nothing else holds the descriptor): no shutdown() call.
   boost::system::error_code ignored;
-  socket_.shutdown(socket_type::shutdown_both, ignored);
   socket_.close(ignored);
-  deadline_.cancel();
+  watchdog_timer_.cancel();
+  verdict_wake_.cancel();
 }
 
 void connection::set_deadline(std::chrono::milliseconds after, const char* what) {
@@ -90,20 +103,39 @@ void connection::set_deadline(std::chrono::milliseconds after, const char* what)
 
 void connection::set_deadline_at(std::chrono::steady_clock::time_point when, const char* what) {
   deadline_what_ = what;
-  deadline_.expires_at(when);
+  deadline_ = when;
+  if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.expires_at(deadline_);  // wakes the watchdog
 }
 
 asio::awaitable<void> connection::watchdog() {
   auto self = shared_from_this();
   while (!closed_) {
     boost::system::error_code ec;
-    co_await deadline_.async_wait(asio::redirect_error(use_awaitable, ec));
+    co_await watchdog_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) break;
-    if (deadline_.expiry() <= steady_clock::now()) {
-      server_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
-      log::warning("connection_timeout", {{"session", tag_}, {"waiting_for", deadline_what_}});
-      close();
+    auto now = steady_clock::now();
+    if (deadline_ > now) {
+      // Early: the deadline moved later since the timer was armed (or an earlier one
+      // re-armed it, which cancelled this wait). An idle connection sleeps until its
+      // deadline, and its next frame re-arms the timer once; an active one wakes at
+      // least every check interval, so its frames and replies never have to.
+      if (watchdog_timer_.expiry() <= now)
+        watchdog_timer_.expires_at(std::string_view(deadline_what_) == "command"
+                                       ? deadline_
+                                       : std::min(deadline_, now + check_interval(server_->options)));
+      continue;
     }
+    if (verdict_waiting_) {
+      // The verdict deadline: judge() answers with the fallback; the worker's late
+      // result is dropped (verdict_seq_). The connection itself stays open.
+      verdict_waiting_ = false;
+      verdict_wake_.cancel();
+      set_deadline(server_->options.write_timeout, "write");
+      continue;
+    }
+    server_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
+    log::warning("connection_timeout", {{"session", tag_}, {"waiting_for", deadline_what_}});
+    close();
   }
 }
 
@@ -227,40 +259,66 @@ asio::awaitable<decision> connection::judge(transaction& message) {
   // One snapshot for this message: its handler, and the fallback of the same configuration.
   const std::shared_ptr<const verdict_source> source = srv.current.load();
   const std::shared_ptr<const message_handler>& handler = source->handler;
+  if (!handler)
+    co_return srv.fallback(*source, fallback_reason::no_handler, message.headers, tag_, message.queue_id());
+  if (srv.options.inline_verdict_bytes != 0 && message.raw.size() <= srv.options.inline_verdict_bytes) {
+    // Cheap enough to run here (see server_options::inline_verdict_bytes). run() times
+    // and counts it like a worker's verdict.
+    std::optional<decision> verdict;
+    try {
+      verdict = handler->judge(message);
+    } catch (const std::exception& e) {
+      log::error("verdict_failed", {{"session", tag_}, {"queue_id", message.queue_id()}, {"error", e.what()}});
+    }
+    if (verdict) co_return std::move(*verdict);
+    co_return srv.fallback(*source, fallback_reason::error, message.headers, tag_, message.queue_id());
+  }
   // Kept here: the message itself moves to the worker, but a fallback still needs to
   // know which inbound headers to remove, and its log line the queue id.
   std::vector<header_ref> headers = message.headers;
   std::string queue_id(message.queue_id());
-  if (!handler) co_return srv.fallback(*source, fallback_reason::no_handler, headers, tag_, queue_id);
   if (srv.pending_verdicts.fetch_add(1) >= srv.options.max_pending_verdicts) {
     srv.pending_verdicts.fetch_sub(1);
     co_return srv.fallback(*source, fallback_reason::overload, headers, tag_, queue_id);
   }
-  auto slot = std::make_shared<verdict_slot>(socket_.get_executor());
-  slot->timer.expires_after(srv.options.verdict_timeout);
+  const std::uint64_t seq = ++verdict_seq_;
+  verdict_.reset();
+  verdict_failed_ = false;
+  verdict_waiting_ = true;
+  // Never expires by itself (so it is never the reactor's earliest timer and costs no
+  // timerfd update); the result or the watchdog at the verdict deadline cancels it.
+  verdict_wake_.expires_at(steady_clock::time_point::max());
   // The MTA is waiting for us, not the other way round: no idle deadline meanwhile.
-  set_deadline(srv.options.verdict_timeout + srv.options.write_timeout, "verdict");
+  set_deadline(srv.options.verdict_timeout, "verdict");
   auto tag = tag_;
-  asio::post(srv.workers, [server = server_, slot, handler, tag, message = std::move(message)] {
+  asio::post(srv.workers, [self = shared_from_this(), seq, handler, tag, message = std::move(message)] {
     std::optional<decision> verdict;
     try {
       verdict = handler->judge(message);
     } catch (const std::exception& e) {
       log::error("verdict_failed", {{"session", tag}, {"queue_id", message.queue_id()}, {"error", e.what()}});
     }
-    server->pending_verdicts.fetch_sub(1);
-    asio::post(slot->timer.get_executor(), [slot, verdict = std::move(verdict)]() mutable {
+    self->server_->pending_verdicts.fetch_sub(1);
+    asio::post(self->socket_.get_executor(), [self, seq, verdict = std::move(verdict)]() mutable {
+      if (seq != self->verdict_seq_ || !self->verdict_waiting_) return;  // the fallback already answered
+      self->verdict_waiting_ = false;
       if (verdict)
-        slot->result = std::move(verdict);
+        self->verdict_ = std::move(verdict);
       else
-        slot->failed = true;
-      slot->timer.cancel();
+        self->verdict_failed_ = true;
+      self->verdict_wake_.cancel();
     });
   });
   boost::system::error_code ec;
-  co_await slot->timer.async_wait(asio::redirect_error(use_awaitable, ec));
-  if (slot->result) co_return std::move(*slot->result);
-  if (slot->failed) co_return srv.fallback(*source, fallback_reason::error, headers, tag_, queue_id);
+  co_await verdict_wake_.async_wait(asio::redirect_error(use_awaitable, ec));
+  verdict_waiting_ = false;
+  if (verdict_) {
+    decision d = std::move(*verdict_);
+    verdict_.reset();
+    co_return d;
+  }
+  if (verdict_failed_) co_return srv.fallback(*source, fallback_reason::error, headers, tag_, queue_id);
+  if (closed_) co_return decision{};  // the MTA went away; nothing will be written
   log::warning("verdict_timeout", {{"session", tag_}, {"queue_id", queue_id}});
   co_return srv.fallback(*source, fallback_reason::timeout, headers, tag_, queue_id);
 }

@@ -3,8 +3,14 @@
 // frames, drives the session and writes replies; watchdog() closes the socket when the
 // current deadline passes (Asio 1.18 has no per-operation cancellation, so a deadline
 // is enforced by closing, as Asio's own timeouts example does).
+//
+// A deadline is a time stamp, not a timer operation: set_deadline() stores it, and the
+// watchdog's one timer is re-armed only when it fires (or when a deadline moves earlier
+// than the timer), so the frames, replies and verdict of a message cost no timer
+// system calls. The watchdog also ends a verdict wait at the verdict deadline.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -41,8 +47,19 @@ class connection : public std::enable_shared_from_this<connection> {
 
   std::shared_ptr<server::state> server_;
   socket_type socket_;
-  boost::asio::steady_timer deadline_;
-  const char* deadline_what_ = "idle";
+  // The watchdog sleeps on `watchdog_timer_`, whose expiry is never later than
+  // `deadline_` (the invariant that makes re-arming on every set unnecessary).
+  boost::asio::steady_timer watchdog_timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  const char* deadline_what_ = "command";
+  // A running verdict: the worker's result arrives here (on the strand) and cancels
+  // verdict_wake_, which never expires by itself; the watchdog cancels it at the
+  // verdict deadline instead. verdict_seq_ tells a late result from the current one.
+  boost::asio::steady_timer verdict_wake_;
+  std::uint64_t verdict_seq_ = 0;
+  bool verdict_waiting_ = false;
+  bool verdict_failed_ = false;
+  std::optional<decision> verdict_;
   std::uint64_t id_;
   std::string tag_;  // id_ as written in logs
   std::chrono::steady_clock::time_point message_start_{};  // MAIL FROM of the current message

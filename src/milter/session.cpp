@@ -13,7 +13,7 @@ namespace {
 // are of no interest. DATA is the exception: Postfix leaves Nagle on for its milter
 // sockets, so after an unanswered DATA its first header frame waits for our delayed
 // ACK, 40 ms per message (measured through Postfix 3.7 by tests/e2e); answering DATA
-// puts an ACK on the wire at once.
+// puts an ACK on the wire at once (unix sockets have no Nagle: session_wants::no_data_reply).
 constexpr std::uint32_t kNoReplyFlags = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
                                         SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_HDR;
 
@@ -22,6 +22,7 @@ std::string strip_braces(std::string_view name) {
   return std::string(name);
 }
 
+// Header names are short (most fit the small-string buffer), so this rarely allocates.
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -144,6 +145,7 @@ step session::negotiate(const option_negotiation& mta) {
   // SMFIP_HDR_LEADSPC is not requested: the MTA then adds and strips the space after
   // the colon itself, which every MTA and test client handles the same way.
   std::uint32_t wanted = kNoReplyFlags | SMFIP_NOUNKNOWN;
+  if (wants_.no_data_reply) wanted |= SMFIP_NR_DATA;
   // With SKIP we answer each body chunk so we can stop the MTA sending what we will
   // not scan; without it, answering would only cost a round trip per chunk.
   wanted |= (mta.protocol & SMFIP_SKIP) ? SMFIP_SKIP : SMFIP_NR_BODY;
@@ -190,15 +192,19 @@ step session::on_header(header&& h) {
   // Rebuild the header line as it stood in the message. Without SMFIP_HDR_LEADSPC the
   // MTA dropped the space after the colon; folded lines arrive separated by bare LF.
   if (!txn_.truncated) {
-    std::string line;
-    line.reserve(h.name.size() + h.value.size() + 8);
-    line += h.name;
+    std::string& line = header_line_;
+    line.assign(h.name);
     line += ':';
     if (!(protocol_ & SMFIP_HDR_LEADSPC)) line += ' ';
-    for (std::size_t i = 0; i < h.value.size(); ++i) {
-      if (h.value[i] == '\n' && (i == 0 || h.value[i - 1] != '\r')) line += '\r';
-      line += h.value[i];
+    std::string_view value = h.value;
+    std::size_t copied = 0;
+    for (auto lf = value.find('\n'); lf != std::string_view::npos; lf = value.find('\n', lf + 1)) {
+      if (lf > 0 && value[lf - 1] == '\r') continue;
+      line.append(value, copied, lf - copied);
+      line += '\r';
+      copied = lf;
     }
+    line.append(value, copied);
     line += "\r\n";
     append_scanned(line);
   } else {

@@ -44,11 +44,13 @@ class fixed_handler : public message_handler {
       : d_(std::move(d)), delay_(delay), throws_(throws) {}
   decision judge(const transaction& t) const override {
     seen_bytes = t.raw.size();
+    judged_on = std::this_thread::get_id();
     if (delay_.count()) std::this_thread::sleep_for(delay_);
     if (throws_) throw std::runtime_error("model exploded");
     return d_;
   }
   mutable std::atomic<std::size_t> seen_bytes{0};
+  mutable std::atomic<std::thread::id> judged_on{};
 
  private:
   decision d_;
@@ -82,6 +84,7 @@ class running_server {
     return s;
   }
   server& get() { return srv_; }
+  std::thread::id io_thread() const { return thread_.get_id(); }
 
   static server_options with_fallback(server_options o) {
     o.fallback = [](fallback_reason r, const std::vector<header_ref>&) {
@@ -120,6 +123,12 @@ auto run_client(F body) {
   });
   io.run();
   return f.get();
+}
+
+std::uint64_t observations(const observability::histogram& h) {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i <= h.bounds().size(); ++i) n += h.bucket(i);
+  return n;
 }
 
 message_result send_one(const socket_spec& spec, std::string_view raw = kMessage) {
@@ -216,6 +225,50 @@ TEST(Server, SlowVerdictGetsTheFallbackBeforeTheDeadline) {
   ASSERT_EQ(r.modifications.size(), 1u);
   EXPECT_EQ(std::get<add_header>(r.modifications[0]).value, "skipped; reason=timeout");
   EXPECT_EQ(srv.get().stats().fallbacks[static_cast<int>(fallback_reason::timeout)].load(), 1u);
+}
+
+TEST(Server, SmallMessagesAreJudgedInlineBigOnesByTheWorkers) {
+  server_options o = loopback_options();
+  o.inline_verdict_bytes = 1024;
+  auto handler = std::make_shared<fixed_handler>(status_decision("seen"));
+  running_server srv(o, handler);
+  auto small = send_one(srv.spec());
+  EXPECT_EQ(std::get<add_header>(small.modifications.at(0)).value, "seen");
+  EXPECT_EQ(handler->judged_on.load(), srv.io_thread());
+  auto big = send_one(srv.spec(), std::string(kMessage) + std::string(2000, 'x') + "\r\n");
+  EXPECT_EQ(std::get<add_header>(big.modifications.at(0)).value, "seen");
+  EXPECT_NE(handler->judged_on.load(), srv.io_thread());
+  // Both paths are counted and timed alike.
+  EXPECT_EQ(srv.get().stats().messages.load(), 2u);
+  EXPECT_EQ(observations(srv.get().stats().verdict_seconds), 2u);
+}
+
+// Zero turns inline verdicts off, even for a message with no bytes scanned.
+TEST(Server, InlineVerdictBytesZeroKeepsEveryVerdictOnTheWorkers) {
+  server_options o = loopback_options();
+  o.limits.scan_bytes = 0;
+  auto handler = std::make_shared<fixed_handler>(status_decision("seen"));
+  running_server srv(o, handler);
+  send_one(srv.spec());
+  EXPECT_NE(handler->judged_on.load(), srv.io_thread());
+}
+
+TEST(Server, ThrowingInlineHandlerGetsTheFallback) {
+  server_options o = loopback_options();
+  o.inline_verdict_bytes = 1 << 20;
+  running_server srv(o, std::make_shared<fixed_handler>(decision{}, 0ms, true));
+  auto r = send_one(srv.spec());
+  ASSERT_EQ(r.modifications.size(), 1u);
+  EXPECT_EQ(std::get<add_header>(r.modifications[0]).value, "skipped; reason=error");
+  EXPECT_TRUE(std::holds_alternative<accept>(send_one(srv.spec()).final_reply));  // still serving
+  EXPECT_EQ(srv.get().stats().fallbacks[static_cast<int>(fallback_reason::error)].load(), 2u);
+  EXPECT_EQ(observations(srv.get().stats().verdict_seconds), 2u);
+  // The inline path answers with the fallback of the configuration it judged with.
+  srv.get().set_handler(std::make_shared<fixed_handler>(decision{}, 0ms, true),
+                        [](fallback_reason, const std::vector<header_ref>&) { return status_decision("new fallback"); });
+  auto after = send_one(srv.spec());
+  ASSERT_EQ(after.modifications.size(), 1u);
+  EXPECT_EQ(std::get<add_header>(after.modifications[0]).value, "new fallback");
 }
 
 TEST(Server, ThrowingHandlerGetsTheFallback) {

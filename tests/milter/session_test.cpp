@@ -62,6 +62,17 @@ TEST_F(SessionTest, NegotiatesWithPostfixOffer) {
   EXPECT_EQ(o.macro_lists, test_wants().macro_lists);
 }
 
+TEST(Session, NoDataReplyWhenAskedForIt) {
+  session_wants wants;
+  wants.no_data_reply = true;
+  session quiet(session_limits{}, wants);
+  auto st = quiet.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  EXPECT_TRUE(std::get<option_negotiation>(st.replies.at(0)).protocol & SMFIP_NR_DATA);
+  quiet.on_command(mail_from{{"<a@example.org>"}});
+  quiet.on_command(rcpt_to{{"<b@example.net>"}});
+  EXPECT_TRUE(quiet.on_command(data_command{}).replies.empty());
+}
+
 TEST_F(SessionTest, NeverAsksForWhatTheMtaDidNotOffer) {
   const std::uint32_t offer = SMFIP_NR_HDR | SMFIP_NOUNKNOWN;
   auto st = send(option_negotiation{6, action::add_headers, offer, {}});
@@ -120,6 +131,14 @@ TEST_F(SessionTest, RebuildsTheMessageAndEnvelope) {
   EXPECT_EQ(t.macro("client_addr"), "192.0.2.7");
   EXPECT_EQ(t.header_count, 2u);
   EXPECT_FALSE(t.truncated);
+}
+
+TEST_F(SessionTest, FoldedHeaderLinesGetCrlfOnlyWhereTheLfIsBare) {
+  negotiate();
+  auto st = message("\n\ta\r\n\tb\n\n\tc", "x\r\n");
+  ASSERT_TRUE(st.message_ready);
+  EXPECT_EQ(s.take_transaction().raw,
+            "Subject: \r\n\ta\r\n\tb\r\n\r\n\tc\r\nFrom: a@example.org\r\n\r\nx\r\n");
 }
 
 TEST_F(SessionTest, NothingLeaksIntoTheNextMessage) {

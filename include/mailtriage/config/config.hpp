@@ -27,6 +27,7 @@ struct milter_settings {
   std::size_t io_threads = 1;
   std::size_t worker_threads = 0;  // 0 = hardware concurrency
   std::size_t max_pending_verdicts = 256;
+  std::size_t inline_verdict_bytes = 0;  // judged on the I/O thread up to this size; 0 = never
   std::chrono::milliseconds idle_timeout{600'000};
   std::chrono::milliseconds frame_timeout{10'000};
   std::chrono::milliseconds write_timeout{10'000};

@@ -2,7 +2,9 @@
 // The milter server: accepts MTA connections on one socket and runs one coroutine per
 // connection on Boost.Asio (C++20 coroutines). Protocol work happens on the I/O
 // threads; the verdict for each message is computed on a separate, bounded worker
-// pool under a deadline, so a slow model never stalls other connections' I/O.
+// pool under a deadline, so a slow model never stalls other connections' I/O. Small
+// messages (inline_verdict_bytes) may instead be judged on the I/O thread, which is
+// cheaper but gives up both of those guarantees for them.
 //
 // Every failure to get a verdict (no handler, overload, deadline, exception) ends in
 // the configured fallback decision: mail is never lost and never waits past the
@@ -47,6 +49,13 @@ struct server_options {
   std::size_t max_connections = 1000;
   std::size_t worker_threads = 1;
   std::size_t max_pending_verdicts = 256;  // queued for workers; more is overload
+  // Messages of at most this many scanned bytes are judged on the connection's I/O
+  // thread instead of the worker pool: no hand-off (two thread wake-ups and context
+  // switches per message), but while it runs the verdict holds up the other
+  // connections on that thread and cannot be cut short by verdict_timeout. The size
+  // bounds that time, since the engine's work grows with the bytes it scans. 0 = every
+  // verdict on the worker pool.
+  std::size_t inline_verdict_bytes = 0;
   // Waiting for the MTA's next command. Longer than Postfix's smtpd_timeout (300 s), so
   // a slow but live SMTP client never loses its milter connection mid-message.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(600)};
