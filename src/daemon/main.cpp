@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "privileges.hpp"
 #include "server_options.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/milter/protocol.hpp"
@@ -106,11 +107,16 @@ void log_engine(const char* event, const config::daemon_config& cfg, const engin
 }
 
 int serve(const config_source& source, config::daemon_config cfg) {
+  const daemon::run_identity identity = daemon::resolve_identity(cfg.milter);
   auto first_engine = engine::build_engine(cfg);
   log_engine("engine_loaded", cfg, *first_engine);
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
-  milter::server srv(io, daemon::to_server_options(cfg), first_engine);
+  milter::server_options server_opts = daemon::to_server_options(cfg);
+  daemon::apply_socket_owner(identity, server_opts);
+  milter::server srv(io, server_opts, first_engine);
   srv.start();
+  // Bound (a unix socket already given to milter.user): no root beyond this point.
+  daemon::drop_privileges(identity);
   log::info("listening", {{"socket", cfg.milter.listen.to_string()},
                           {"config", cfg.source},
                           {"workers", daemon::to_server_options(cfg).worker_threads},
@@ -183,7 +189,8 @@ int main(int argc, char** argv) {
     config::daemon_config cfg = source.load();
     log::set_level(cfg.log_level);
     if (opts->check_only) {
-      auto e = engine::build_engine(cfg);  // the model and policy must load too
+      (void)daemon::resolve_identity(cfg.milter);  // milter.user and socket_group must exist
+      auto e = engine::build_engine(cfg);          // the model and policy must load too
       std::cout << cfg.source << ": configuration OK (model " << e->active().model().id << ", "
                 << e->policy().rules.size() << " rules)\n";
       return 0;
