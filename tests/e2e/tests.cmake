@@ -22,12 +22,17 @@ add_test(NAME e2e.postfix_policy
          COMMAND ${_mailtriage_e2e_dir}/postfix_policy.sh)
 add_test(NAME e2e.postfix_tempfail_retry
          COMMAND ${_mailtriage_e2e_dir}/postfix_tempfail_retry.sh)
+# Forged X-Triage-* headers (judged and fallback) never reach the next hop; the
+# debug-level log holds none of the run's addresses or subjects.
+add_test(NAME e2e.postfix_security
+         COMMAND ${_mailtriage_e2e_dir}/postfix_security.sh)
 set_tests_properties(
     e2e.postfix_roundtrip
     e2e.postfix_roundtrip_detects_missing_header
     e2e.postfix_kill_restart
     e2e.postfix_policy
     e2e.postfix_tempfail_retry
+    e2e.postfix_security
     PROPERTIES
         ENVIRONMENT "MAILTRIAGED=$<TARGET_FILE:mailtriaged>"
         SKIP_RETURN_CODE 77
