@@ -44,7 +44,7 @@ if ((run_asan)); then
     ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
     LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
-        ctest --preset asan -LE quality "${ctest_args[@]}"
+        ctest --preset asan -LE quality --parallel 2 "${ctest_args[@]}"
 fi
 
 if ((run_fuzz)); then
