@@ -14,5 +14,12 @@ function(mailtriage_target_options target)
     target_compile_options(${target} PRIVATE -fsanitize=${MAILTRIAGE_SANITIZE} -fno-omit-frame-pointer
                                              -fno-sanitize-recover=all)
     target_link_options(${target} PRIVATE -fsanitize=${MAILTRIAGE_SANITIZE})
+  elseif(NOT MAILTRIAGE_FUZZ)
+    # Debian's hardening build flags (dpkg-buildflags): checked libc calls in optimised
+    # builds, stack protector, full RELRO with immediate binding (lintian checks the
+    # packaged binaries for them). Not with sanitizers, which replace those checks.
+    target_compile_definitions(${target} PRIVATE $<$<CONFIG:Release,RelWithDebInfo,MinSizeRel>:_FORTIFY_SOURCE=2>)
+    target_compile_options(${target} PRIVATE -fstack-protector-strong)
+    target_link_options(${target} PRIVATE LINKER:-z,relro LINKER:-z,now)
   endif()
 endfunction()

@@ -148,6 +148,10 @@ int eval_main(const std::vector<std::string>& argv) {
     if (std::isnan(c.auc)) continue;
     std::fprintf(stderr, "%-12s ROC AUC %.5f  recall@1%% %.4f  @0.1%% %.4f  @0.01%% %.4f  (%zu messages)\n",
                  c.label.c_str(), c.auc, c.recall_at_1pct, c.recall_at_01pct, c.recall_at_001pct, c.support);
+    if (e.classes.size() > 2)
+      std::fprintf(stderr, "%-12s scored 1-P(%s): ROC AUC %.5f  recall@1%% %.4f  @0.1%% %.4f\n", "",
+                   e.classes[static_cast<std::size_t>(e.negative)].label.c_str(), c.not_negative_auc,
+                   c.not_negative_recall_at_1pct, c.not_negative_recall_at_01pct);
   }
   std::fprintf(stderr, "at the model's thresholds: %.3f%% of negatives flagged, %.2f%% of the rest\n",
                overall_fpr * 100, overall_recall * 100);

@@ -8,8 +8,9 @@
 #include "check.hpp"
 #include "eval.hpp"
 #include "featurize.hpp"
-#include "replay.hpp"
+#include "bench.hpp"
 #include "score.hpp"
+#include "sign.hpp"
 #include "train.hpp"
 
 namespace {
@@ -25,7 +26,10 @@ constexpr const char* kUsage =
     "  featurize      write LIBSVM feature vectors of message files (--schema: the schema)\n"
     "  check-config   validate a configuration file, its model and policy\n"
     "  verify-header  check an X-Triage-Verdict header's HMAC signature\n"
-    "  replay         send message files through a milter socket; throughput and latency\n"
+    "  bench          replay message files through a milter socket: throughput, latency, CPU\n"
+    "  keygen         create an Ed25519 key pair for signing model bundles\n"
+    "  sign           sign a model bundle (writes manifest.sig)\n"
+    "  verify-model   check a model bundle's signature, hashes and schema\n"
     "  version        print the version\n"
     "\n"
     "Run 'mailtriage COMMAND --help' for a command's options.\n";
@@ -49,7 +53,10 @@ int main(int argc, char** argv) {
     if (command == "featurize") return cli::featurize_main(args);
     if (command == "check-config") return cli::check_config_main(args);
     if (command == "verify-header") return cli::verify_header_main(args);
-    if (command == "replay") return cli::replay_main(args);
+    if (command == "bench") return cli::bench_main(args);
+    if (command == "keygen") return cli::keygen_main(args);
+    if (command == "sign") return cli::sign_main(args);
+    if (command == "verify-model") return cli::verify_model_main(args);
     if (command == "version" || command == "--version") {
       std::cout << "mailtriage " MAILTRIAGE_VERSION "\n";
       return 0;

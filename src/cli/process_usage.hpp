@@ -1,5 +1,5 @@
 #pragma once
-// CPU time and resident memory of another process, from /proc (Linux).
+// CPU time and resident memory of other processes, from /proc (Linux).
 #include <optional>
 #include <sys/types.h>
 
@@ -10,6 +10,10 @@ struct process_usage {
   long rss_kib = 0;
 };
 
-[[nodiscard]] std::optional<process_usage> read_process_usage(pid_t pid);
+// A process and everything under it (pre-forked workers such as rspamd's or spamd's):
+// the user + system time of the process and of every live descendant, plus the time of
+// the children each of them has reaped (cutime + cstime), so workers that exit between two readings
+// are still counted; VmRSS summed over the live ones. Nothing when `pid` is gone.
+[[nodiscard]] std::optional<process_usage> read_process_tree_usage(pid_t pid);
 
 }  // namespace mailtriage::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -38,8 +39,12 @@ constexpr const char* kUsage =
     "  --max-depth N (6)  --eta F (0.1)  --threads N (2)  --subsample F (0.8)\n"
     "  --colsample F (0.5)  --min-child-weight F (1)  --lambda F (1)\n"
     "  --corpus-manifest TSV  path/label/source/subsource table to summarise sources\n"
+    "  --weight SUB=W,...     weight the messages of manifest sub-source SUB by W (needs\n"
+    "                         --corpus-manifest), e.g. hard_ham=3\n"
     "  --description TEXT     what the model was trained on and what it is not good for\n"
-    "  --no-token-evidence    no naive-Bayes token evidence layer under the trees\n";
+    "  --no-token-evidence    no naive-Bayes token evidence layer under the trees\n"
+    "  --min-token-df N       trees only see token columns present in at least N training\n"
+    "                         messages (1: all); rarer tokens still feed the token evidence\n";
 
 std::string iso_date(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -71,12 +76,28 @@ int train_main(const std::vector<std::string>& argv) {
   p.lambda = a.real({"--lambda"}, p.lambda);
   auto drop_names = a.list({"--drop"});
   std::string corpus_manifest = a.text({"--corpus-manifest"}, "");
+  auto weight_specs = a.list({"--weight"});
   std::string description = a.text({"--description"}, "");
   const bool evidence_layer = !a.flag({"--no-token-evidence"});
+  const std::int64_t min_df_arg = a.integer({"--min-token-df"}, 1);
   auto paths = a.positional();
   if (a.help()) return 0;
   if (out.empty() || paths.empty()) return a.usage_error("CORPUS and -o MODEL_DIR are required");
   if (valid_fraction <= 0 || valid_fraction >= 1) return a.usage_error("--valid-fraction must be in (0, 1)");
+  if (min_df_arg < 1 || min_df_arg > 1000000) return a.usage_error("--min-token-df must be in [1, 1000000]");
+  const auto min_token_df = static_cast<std::uint32_t>(min_df_arg);
+  std::map<std::string, float> subsource_weight;
+  for (const auto& spec : weight_specs) {
+    auto eq = spec.find('=');
+    char* end = nullptr;
+    double w = eq == std::string::npos ? 0 : std::strtod(spec.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || eq == 0 || end == nullptr || *end != '\0' || !(w > 0) || w > 1000)
+      return a.usage_error("--weight takes SUBSOURCE=W with 0 < W <= 1000, got '" + spec + "'");
+    subsource_weight[spec.substr(0, eq)] = static_cast<float>(w);
+  }
+  if (!subsource_weight.empty() && corpus_manifest.empty()) return a.usage_error("--weight needs --corpus-manifest");
+  const auto sources = corpus_manifest.empty() ? std::map<std::string, message_origin>{}
+                                               : read_corpus_manifest(corpus_manifest);
 
   auto corpus = load_corpus(paths);
   auto drop = dropped_columns(drop_names);
@@ -107,6 +128,13 @@ int train_main(const std::vector<std::string>& argv) {
     model::training_data t;
     t.rows = d.rows.select(rows);
     for (auto r : rows) t.labels.push_back(d.label_ids[r]);
+    if (!subsource_weight.empty()) {
+      for (auto r : rows) {
+        auto it = sources.find(file_name_of(d.meta[r].path));
+        auto w = it == sources.end() ? subsource_weight.end() : subsource_weight.find(it->second.subsource);
+        t.row_weights.push_back(w == subsource_weight.end() ? 1.0f : w->second);
+      }
+    }
     return t;
   };
   auto train_set = subset(train_rows);
@@ -118,6 +146,20 @@ int train_main(const std::vector<std::string>& argv) {
     evidence = model::stack_out_of_fold(train_set.rows, train_set.labels, d.labels.size(), features::dense_count,
                                         features::hash_buckets, features::column_count);
     model::stack(valid_set.rows, *evidence, features::column_count);
+  }
+  // A token in a handful of messages lets a tree memorise those messages rather than
+  // learn the label; the evidence layer above has already counted it.
+  if (min_token_df > 1) {
+    auto df = model::document_frequency(train_set.rows);
+    std::vector<bool> keep(features::column_count, true);
+    std::size_t kept = 0;
+    for (std::uint32_t c = features::dense_count; c < features::column_count; ++c) {
+      keep[c] = df[c] >= min_token_df;
+      kept += keep[c];
+    }
+    train_set.rows = train_set.rows.without_columns(keep);
+    valid_set.rows = valid_set.rows.without_columns(keep);
+    std::cerr << "trees see " << kept << " token columns (in at least " << min_token_df << " training messages)\n";
   }
   std::cerr << "training on " << train_rows.size() << ", validating on " << valid_rows.size() << " ("
             << d.labels.size() << " labels)\n";
@@ -157,12 +199,17 @@ int train_main(const std::vector<std::string>& argv) {
       .field("balance_classes", p.balance_classes)
       .field("valid_fraction", valid_fraction)
       .field("target_fpr", target_fpr)
-      .field("token_evidence", evidence_layer)
-      .end_object();
+      .field("token_evidence", evidence_layer);
+  // Recorded only when used, so a model trained without them keeps the manifest it had.
+  if (min_token_df > 1) pj.field("min_token_df", static_cast<std::uint64_t>(min_token_df));
+  if (!subsource_weight.empty()) {
+    pj.key("subsource_weights").begin_object();
+    for (const auto& [sub, w] : subsource_weight) pj.field(sub, static_cast<double>(w));
+    pj.end_object();
+  }
+  pj.end_object();
   m.params_json = pj.str();
 
-  const auto sources = corpus_manifest.empty() ? std::map<std::string, message_origin>{}
-                                               : read_corpus_manifest(corpus_manifest);
   std::map<std::string, std::map<std::string, std::size_t>> counts;  // label -> split -> n
   std::map<std::string, std::size_t> by_source;
   std::int64_t first = 0, last = 0;

@@ -1,6 +1,9 @@
 #include "mailtriage/config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -66,8 +69,20 @@ model_settings read_model(yaml_section s) {
   m.path = s.text("path", "");
   m.shadow_path = s.text("shadow_path", "");
   m.reasons = s.integer("reasons", 5, 0, 50);
+  m.public_key_file = s.text("public_key_file", "");
+  if (!m.public_key_file.empty() && m.path.empty())
+    s.fail("public_key_file", "signed models are required, but model.path is empty and the built-in model is not "
+                              "signed: set model.path to a signed bundle (mailtriage sign)");
   s.finish();
   return m;
+}
+
+reload_settings read_reload(yaml_section s) {
+  reload_settings r;
+  r.watch = s.boolean("watch").value_or(true);
+  r.debounce = s.duration("debounce", 500ms, 10ms, 60s);
+  s.finish();
+  return r;
 }
 
 std::string checked_reply(yaml_section& s, const std::string& key, const std::string& text, char klass) {
@@ -214,7 +229,70 @@ policy::policy_config read_policy(yaml_section s) {
   return p;
 }
 
+http_settings read_http(yaml_section s) {
+  http_settings h;
+  const bool enabled = s.boolean("enabled").value_or(true);
+  try {
+    h.set_listen(s.text("listen", "127.0.0.1:9895"));  // "none" disables too
+  } catch (const std::invalid_argument& e) {
+    s.fail("listen", e.what());
+  }
+  h.enabled = h.enabled && enabled;
+  h.max_connections = s.integer("max_connections", 16, 1, 1024);
+  h.request_timeout = s.duration("request_timeout", 10s, 100ms, 5min);
+  s.finish();
+  return h;
+}
+
+logging_settings read_logging(yaml_section s) {
+  logging_settings l;
+  try {
+    l.level = log::parse_level(s.text("level", "info"));
+  } catch (const std::invalid_argument& e) {
+    s.fail("level", e.what());
+  }
+  try {
+    l.format = log::parse_format(s.text("format", "text"));
+  } catch (const std::invalid_argument& e) {
+    s.fail("format", e.what());
+  }
+  l.pseudonym_key_file = s.text("pseudonym_key_file", "");
+  l.log_domains = s.boolean("log_domains").value_or(false);
+  l.log_subjects = s.boolean("log_subjects").value_or(false);
+  s.finish();
+  return l;
+}
+
 }  // namespace
+
+void http_settings::set_listen(std::string_view text) {
+  if (text == "none") {
+    enabled = false;
+    return;
+  }
+  const std::string expected = "expected ADDRESS:PORT such as 127.0.0.1:9895 or [::1]:9895, or none";
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) throw std::invalid_argument(expected);
+  std::string_view host = text.substr(0, colon), port_text = text.substr(colon + 1);
+  bool v6 = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (v6) host = host.substr(1, host.size() - 2);
+  unsigned char buf[16];
+  std::string h(host);
+  if (::inet_pton(v6 ? AF_INET6 : AF_INET, h.c_str(), buf) != 1)
+    throw std::invalid_argument(expected + " (the address must be an IP literal)");
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), p);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || p > 65535)
+    throw std::invalid_argument(expected);
+  address = h;
+  port = static_cast<std::uint16_t>(p);
+  enabled = true;
+}
+
+std::string http_settings::listen() const {
+  bool v6 = address.find(':') != std::string::npos;
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
 
 daemon_config load_text(std::string_view yaml, const std::string& source) {
   YAML::Node root;
@@ -230,14 +308,9 @@ daemon_config load_text(std::string_view yaml, const std::string& source) {
   cfg.milter = read_milter(top.section("milter"));
   cfg.model = read_model(top.section("model"));
   cfg.policy = read_policy(top.section("policy"));
-  auto logging = top.section("logging");
-  std::string level = logging.text("level", "info");
-  try {
-    cfg.log_level = log::parse_level(level);
-  } catch (const std::invalid_argument& e) {
-    logging.fail("level", e.what());
-  }
-  logging.finish();
+  cfg.http = read_http(top.section("http"));
+  cfg.logging = read_logging(top.section("logging"));
+  cfg.reload = read_reload(top.section("reload"));
   top.finish();
   return cfg;
 }

@@ -1,17 +1,13 @@
 #include "fallback.hpp"
 
 #include "mailtriage/policy/decide.hpp"
-#include "mailtriage/util/log.hpp"
 
 namespace mailtriage::daemon {
 
 milter::decision fallback_decision(config::failure_action action, const policy::header_names& headers,
                                    milter::fallback_reason reason, const std::vector<milter::header_ref>& inbound) {
+  // Logged by the server, which knows the session and queue id.
   const char* why = milter::describe(reason);
-  log::warning("fallback_action", {{"reason", why},
-                                   {"action", action == config::failure_action::accept     ? "accept"
-                                              : action == config::failure_action::tempfail ? "tempfail"
-                                                                                          : "reject"}});
   milter::decision d;
   std::vector<policy::inbound_header> refs;
   refs.reserve(inbound.size());
@@ -31,6 +27,13 @@ milter::decision fallback_decision(config::failure_action action, const policy::
       break;
   }
   return d;
+}
+
+milter::fallback_fn fallback_for(const config::daemon_config& cfg) {
+  return [action = cfg.milter.on_failure, headers = cfg.policy.headers](milter::fallback_reason r,
+                                                                        const std::vector<milter::header_ref>& inbound) {
+    return fallback_decision(action, headers, r, inbound);
+  };
 }
 
 }  // namespace mailtriage::daemon

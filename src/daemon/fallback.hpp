@@ -13,4 +13,9 @@ namespace mailtriage::daemon {
                                                  milter::fallback_reason reason,
                                                  const std::vector<milter::header_ref>& inbound);
 
+// The server's fallback for a configuration: milter.on_failure with policy.headers. It
+// travels with the engine built from the same configuration (server::set_handler), so
+// a reload changes both at once.
+[[nodiscard]] milter::fallback_fn fallback_for(const config::daemon_config& cfg);
+
 }  // namespace mailtriage::daemon

@@ -1,5 +1,7 @@
 // mailtriaged: the milter daemon. Parses options, loads the configuration, serves
 // until SIGTERM/SIGINT, then drains. See mailtriaged(8).
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -13,13 +15,20 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config_source.hpp"
+#include "daemon_metrics.hpp"
+#include "logging_setup.hpp"
 #include "privileges.hpp"
+#include "fd_limit.hpp"
+#include "reloader.hpp"
 #include "server_options.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/milter/protocol.hpp"
 #include "mailtriage/milter/server.hpp"
 #include "mailtriage/util/log.hpp"
 #include "mailtriage/engine/load.hpp"
+#include "mailtriage/observability/http_endpoint.hpp"
+#include "mailtriage/observability/metrics.hpp"
 #include "systemd_notify.hpp"
 
 namespace asio = boost::asio;
@@ -32,6 +41,7 @@ constexpr const char* kUsage =
     "\n"
     "  -c, --config FILE   configuration file (default: the built-in configuration)\n"
     "  -l, --listen SPEC   override milter.listen, e.g. inet:8895@127.0.0.1 or unix:/run/mailtriage/sock\n"
+    "      --http-listen A override http.listen (ADDRESS:PORT, port 0 for any free one) or none\n"
     "      --log-level L   override logging.level (debug, info, warning, error)\n"
     "      --check-config  validate the configuration and exit\n"
     "      --print-default-config  print the built-in configuration and exit\n"
@@ -40,6 +50,7 @@ constexpr const char* kUsage =
 struct options {
   std::optional<std::string> config_file;
   std::optional<std::string> listen;
+  std::optional<std::string> http_listen;
   std::optional<std::string> log_level;
   bool check_only = false;
 };
@@ -55,6 +66,7 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
     };
     if (a == "-c" || a == "--config") o.config_file = value("--config");
     else if (a == "-l" || a == "--listen") o.listen = value("--listen");
+    else if (a == "--http-listen") o.http_listen = value("--http-listen");
     else if (a == "--log-level") o.log_level = value("--log-level");
     else if (a == "--check-config") o.check_only = true;
     else if (a == "--print-default-config") {
@@ -76,46 +88,52 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
   return o;
 }
 
-// Reads the configuration the daemon was started with again (SIGHUP).
-struct config_source {
-  std::optional<std::string> file;
-  std::optional<std::string> listen;
-  std::optional<std::string> log_level;
-
-  config::daemon_config load() const {
-    config::daemon_config cfg =
-        file ? config::load_file(*file) : config::load_text(config::builtin_yaml(), "<built-in>");
-    if (listen) {
-      auto spec = milter::parse_socket_spec(*listen);
-      if (!spec) throw config::config_error("--listen: " + spec.error());
-      cfg.milter.listen = spec.value();
-    }
-    if (log_level) cfg.log_level = log::parse_level(*log_level);
-    return cfg;
-  }
-};
-
-void log_engine(const char* event, const config::daemon_config& cfg, const engine::engine& e) {
-  const auto& info = e.active().model().info;
-  std::string labels;
-  for (const auto& l : info.labels) labels += (labels.empty() ? "" : ",") + l;
-  log::info(event, {{"config", cfg.source},
-                    {"model", e.active().model().id},
-                    {"model_path", cfg.model.path.empty() ? std::string("<built-in>") : cfg.model.path},
-                    {"labels", labels},
-                    {"rules", e.policy().rules.size()}});
-}
-
-int serve(const config_source& source, config::daemon_config cfg) {
+int serve(const daemon::config_source& source, config::daemon_config cfg) {
   const daemon::run_identity identity = daemon::resolve_identity(cfg.milter);
-  auto first_engine = engine::build_engine(cfg);
-  log_engine("engine_loaded", cfg, *first_engine);
+  daemon::raise_fd_limit(cfg.milter.max_connections);
+  // Declared first: every engine, the server, the reloader and the HTTP endpoint refer to it.
+  observability::registry metrics;
+  auto engine_metrics = std::make_shared<const engine::engine_metrics>(metrics);
+  auto build_start = std::chrono::steady_clock::now();
+  auto first_engine = engine::build_engine(cfg, engine_metrics);
+  daemon::log_engine("engine_loaded", cfg, *first_engine, "start",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - build_start));
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
   milter::server_options server_opts = daemon::to_server_options(cfg);
   daemon::apply_socket_owner(identity, server_opts);
   milter::server srv(io, server_opts, first_engine);
   srv.start();
-  // Bound (a unix socket already given to milter.user): no root beyond this point.
+
+  // Ready: an engine (model) is loaded, which is the case from here on, and no drain
+  // has begun. Load balancers and orchestrators stop sending new sessions on 503.
+  std::atomic<bool> draining{false};
+  const std::function<observability::readiness()> readiness = [&draining] {
+    if (draining.load()) return observability::readiness{false, "draining"};
+    return observability::readiness{true, ""};
+  };
+  // SIGHUP and (reload.watch) file changes: a new engine snapshot, built off the I/O
+  // threads and swapped in; see reloader.hpp. Armed once the daemon is ready.
+  daemon::reloader reload(io, source, cfg, srv, engine_metrics);
+  daemon::register_server_metrics(metrics, srv);
+  daemon::register_reload_metrics(metrics, reload.stats());
+  daemon::register_process_metrics(metrics, readiness);
+  engine_metrics->describe_models(*first_engine);
+  std::optional<observability::http_endpoint> http;
+  if (cfg.http.enabled) {
+    observability::http_options ho;
+    ho.address = cfg.http.address;
+    ho.port = cfg.http.port;
+    ho.max_connections = cfg.http.max_connections;
+    ho.request_timeout = cfg.http.request_timeout;
+    http.emplace(io, ho, metrics, readiness);
+    http->start();
+    std::string where = cfg.http.address.find(':') != std::string::npos ? "[" + cfg.http.address + "]"
+                                                                         : cfg.http.address;
+    log::info("http_listening", {{"address", where + ":" + std::to_string(http->port())},
+                                 {"paths", "/metrics /healthz /readyz"}});
+  }
+  // Bound (a unix socket already given to milter.user, the HTTP port open): no root
+  // beyond this point.
   daemon::drop_privileges(identity);
   log::info("listening", {{"socket", cfg.milter.listen.to_string()},
                           {"config", cfg.source},
@@ -123,14 +141,18 @@ int serve(const config_source& source, config::daemon_config cfg) {
                           {"version", MAILTRIAGE_VERSION}});
   daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
 
+  reload.start();
+
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   asio::signal_set hup(io, SIGHUP);
   asio::steady_timer drain_deadline(io);
   stop_signals.async_wait([&](boost::system::error_code ec, int signo) {
     if (ec) return;
+    draining.store(true);
     log::info("draining", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"},
                            {"active_connections", srv.stats().connections_active.load()}});
     hup.cancel();
+    reload.stop();
     daemon::notify_stopping("draining");
     srv.drain([&] {
       drain_deadline.cancel();
@@ -144,24 +166,9 @@ int serve(const config_source& source, config::daemon_config cfg) {
       io.stop();
     });
   });
-  // SIGHUP: build a new engine (configuration, model, policy) and swap it in. Messages
-  // in flight finish on the engine they started with; a bad configuration or model is
-  // refused with one log line and the running engine keeps serving.
   std::function<void(boost::system::error_code, int)> on_hup = [&](boost::system::error_code ec, int) {
     if (ec) return;
-    daemon::notify_reloading();
-    try {
-      config::daemon_config next = source.load();
-      auto e = engine::build_engine(next);
-      if (next.milter.listen.to_string() != cfg.milter.listen.to_string())
-        log::warning("reload_partial", {{"detail", "milter.* settings apply after a restart"}});
-      log::set_level(next.log_level);
-      srv.set_handler(e);
-      log_engine("reloaded", next, *e);
-    } catch (const std::exception& ex) {
-      log::error("reload_refused", {{"error", ex.what()}});
-    }
-    daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
+    reload.request("SIGHUP");
     hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);
@@ -173,7 +180,9 @@ int serve(const config_source& source, config::daemon_config cfg) {
   const auto& s = srv.stats();
   log::info("stopped", {{"messages", s.messages.load()},
                         {"connections", s.connections_accepted.load()},
-                        {"protocol_errors", s.protocol_errors.load()}});
+                        {"protocol_errors", s.protocol_errors.load()},
+                        {"reloads", reload.stats().succeeded.load()},
+                        {"reloads_refused", reload.stats().refused.load()}});
   return 0;
 }
 
@@ -181,13 +190,21 @@ int serve(const config_source& source, config::daemon_config cfg) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a vanished MTA must surface as a write error
+  // Until serve() installs its reload handler, a SIGHUP (an early `systemctl reload`,
+  // logrotate) must not kill the daemon with the default action; the configuration
+  // being loaded is the newest anyway.
+  std::signal(SIGHUP, SIG_IGN);
   try {
     int exit_code = 0;
     auto opts = parse_args(argc, argv, exit_code);
     if (!opts) return exit_code;
-    config_source source{opts->config_file, opts->listen, opts->log_level};
+    daemon::config_source source{opts->config_file, opts->listen, opts->http_listen, opts->log_level};
     config::daemon_config cfg = source.load();
-    log::set_level(cfg.log_level);
+    daemon::apply_logging(daemon::prepare_logging(cfg.logging));
+    if (!opts->check_only && cfg.logging.pseudonym_key_file.empty())
+      log::info("pseudonym_key", {{"source", "random"},
+                                  {"detail", "no logging.pseudonym_key_file: address pseudonyms do not correlate "
+                                             "across restarts"}});
     if (opts->check_only) {
       (void)daemon::resolve_identity(cfg.milter);  // milter.user and socket_group must exist
       auto e = engine::build_engine(cfg);          // the model and policy must load too

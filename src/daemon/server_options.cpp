@@ -33,10 +33,7 @@ milter::server_options to_server_options(const config::daemon_config& cfg) {
       {milter::stage::data, "i"},
       {milter::stage::eom, "i {msg_id}"},
   };
-  o.fallback = [action = m.on_failure, headers = cfg.policy.headers](milter::fallback_reason r,
-                                                                     const std::vector<milter::header_ref>& inbound) {
-    return fallback_decision(action, headers, r, inbound);
-  };
+  o.fallback = fallback_for(cfg);
   return o;
 }
 

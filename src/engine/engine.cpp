@@ -1,5 +1,6 @@
 #include "mailtriage/engine/engine.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "mailtriage/features/extract.hpp"
@@ -30,27 +31,64 @@ bool is_subject(std::string_view name) {
   return true;
 }
 
-const char* final_name(const milter::reply& r) { return milter::name_of(r); }
+const char* final_name(const milter::reply& r) { return milter::outcome_name(r); }
+
+using clock_type = std::chrono::steady_clock;
+
+// Stage timer: each lap() records the time since the previous one.
+class stage_clock {
+ public:
+  explicit stage_clock(const engine_metrics* m) : metrics_(m), start_(clock_type::now()), last_(start_) {}
+  void lap(stage s) {
+    if (!metrics_) return;
+    auto now = clock_type::now();
+    metrics_->observe(s, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+  void total() {
+    if (metrics_) metrics_->observe(stage::verdict, std::chrono::duration<double>(clock_type::now() - start_).count());
+  }
+
+ private:
+  const engine_metrics* metrics_;
+  clock_type::time_point start_, last_;
+};
+
+// Pseudonyms of the first few recipients: enough to follow a message in the logs,
+// bounded whatever the recipient count (which is logged beside it).
+constexpr std::size_t kLoggedRecipients = 5;
+std::string recipient_pseudonyms(const std::vector<std::string>& recipients) {
+  std::string out;
+  for (std::size_t i = 0; i < recipients.size() && i < kLoggedRecipients; ++i)
+    out += (out.empty() ? "" : ",") + log::pseudonym(recipients[i]);
+  return out.empty() ? "-" : out;
+}
 
 }  // namespace
 
 engine::engine(std::shared_ptr<const scorer> active, std::shared_ptr<const scorer> shadow,
-               policy::policy_config policy, std::string hmac_key)
-    : active_(std::move(active)), shadow_(std::move(shadow)), policy_(std::move(policy)), hmac_key_(std::move(hmac_key)) {}
+               policy::policy_config policy, std::string hmac_key, std::shared_ptr<const engine_metrics> metrics)
+    : active_(std::move(active)), shadow_(std::move(shadow)), policy_(std::move(policy)), hmac_key_(std::move(hmac_key)),
+      metrics_(std::move(metrics)) {}
 
 milter::decision engine::judge(const milter::transaction& t) const {
+  stage_clock clock(metrics_.get());
   const auto env = features::envelope_from_transaction(t);
   mime::message msg = mime::parse(t.raw, active_->limits());
-  features::extraction ex = features::extract_with_pii(msg, env);
-  policy::verdict v = active_->judge(msg, ex, false);
+  clock.lap(stage::mime_parse);
+  features::token_names names;
+  features::extraction ex = active_->extract(msg, env, names);
+  clock.lap(stage::features);
+  policy::verdict v = active_->judge(msg, ex, false, &names);
+  clock.lap(stage::model);
 
   std::string shadow_category = "-";
   if (shadow_) {
     // Same bytes, same features: only the model differs (a shadow model for another
     // schema was refused at load).
     policy::verdict sv = shadow_->judge(msg, ex, false);
-    shadow_stats_.scored.fetch_add(1, std::memory_order_relaxed);
-    if (sv.category != v.category) shadow_stats_.disagreements.fetch_add(1, std::memory_order_relaxed);
+    clock.lap(stage::shadow_model);
+    if (metrics_) metrics_->count_shadow(v.category, sv.category);
     shadow_category = sv.category;
   }
 
@@ -79,21 +117,37 @@ milter::decision engine::judge(const milter::transaction& t) const {
   }
 
   policy::outcome o = policy::decide(policy_, v, facts, inbound, hmac_key_);
-  char score[16];
-  std::snprintf(score, sizeof score, "%.3f", static_cast<double>(v.score));
-  // One line per message: identifiers and the decision, never content or addresses.
-  log::info("verdict", {{"queue_id", facts.queue_id},
-                        {"category", v.category},
-                        {"score", score},
-                        {"model", v.model_id},
-                        {"rules", join(o.applied_rules)},
-                        {"shadow_rules", join(o.shadow_rules)},
-                        {"shadow_model", shadow_category},
-                        {"action", final_name(o.final_reply)},
-                        {"pii", v.pii.any() ? "yes" : "no"}});
+  clock.lap(stage::policy);
+  const char* action = final_name(o.final_reply);
+  if (metrics_) {
+    metrics_->count_verdict(v.category, action);
+    metrics_->count_defects(msg.defects);
+  }
+  if (log::enabled(log::level::info)) {
+    char score[16];
+    std::snprintf(score, sizeof score, "%.3f", static_cast<double>(v.score));
+    // One line per message: identifiers and the decision; addresses only as keyed
+    // pseudonyms, the subject only when the operator opted in (logging.log_subjects).
+    log::info("verdict", {{"session", t.session},
+                          {"queue_id", facts.queue_id},
+                          {"sender", log::pseudonym(facts.sender)},
+                          {"rcpts", recipient_pseudonyms(facts.recipients)},
+                          {"rcpt_count", facts.recipients.size()},
+                          {"category", v.category},
+                          {"score", score},
+                          {"model", v.model_id},
+                          {"rules", join(o.applied_rules)},
+                          {"shadow_rules", join(o.shadow_rules)},
+                          {"shadow_model", shadow_category},
+                          {"action", action},
+                          {"pii", v.pii.any() ? "yes" : "no"},
+                          {"defects", msg.defects.empty() ? std::string("-") : msg.defects.to_string()},
+                          {"subject", log::privacy().log_subjects && subject ? subject->value : std::string("-")}});
+  }
   milter::decision d;
   d.modifications = std::move(o.modifications);
   d.final_reply = std::move(o.final_reply);
+  clock.total();
   return d;
 }
 

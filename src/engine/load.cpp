@@ -1,9 +1,9 @@
 #include "mailtriage/engine/load.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "mailtriage/features/schema.hpp"
+#include "mailtriage/util/secret_file.hpp"
 
 #ifdef MAILTRIAGE_HAVE_BUILTIN_MODEL
 // The default model bundle, linked in by src/engine/builtin_model.S.
@@ -36,28 +36,31 @@ model::loaded_model builtin_model() {
 }
 
 std::shared_ptr<const scorer> load_scorer(const std::string& model_dir, const mime::limits& limits,
-                                          std::size_t reasons) {
-  model::loaded_model m =
-      model_dir.empty() ? builtin_model() : model::load_bundle(model_dir, features::schema_fingerprint());
+                                          std::size_t reasons, const model::public_key* trusted) {
+  if (model_dir.empty() && trusted)
+    throw model::model_error("the built-in model is not signed, but " + trusted->source() +
+                             " requires signed models: set model.path to a signed bundle");
+  model::loaded_model m = model_dir.empty()
+                              ? builtin_model()
+                              : model::load_bundle(model_dir, features::schema_fingerprint(), trusted);
   return std::make_shared<const scorer>(std::move(m), limits, reasons);
 }
 
-std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg) {
+std::shared_ptr<const engine> build_engine(const config::daemon_config& cfg,
+                                           std::shared_ptr<const engine_metrics> metrics) {
   mime::limits limits;  // the parser's documented defaults
-  auto active = load_scorer(cfg.model.path, limits, cfg.model.reasons);
+  std::optional<model::public_key> trusted;
+  if (!cfg.model.public_key_file.empty()) trusted = model::public_key::load(cfg.model.public_key_file);
+  const model::public_key* trust = trusted ? &*trusted : nullptr;
+  auto active = load_scorer(cfg.model.path, limits, cfg.model.reasons, trust);
   std::shared_ptr<const scorer> shadow;
-  if (!cfg.model.shadow_path.empty()) shadow = load_scorer(cfg.model.shadow_path, limits, 0);
+  if (!cfg.model.shadow_path.empty()) shadow = load_scorer(cfg.model.shadow_path, limits, 0, trust);
   std::string key;
   if (!cfg.policy.hmac_key_file.empty()) {
-    std::ifstream in(cfg.policy.hmac_key_file, std::ios::binary);
-    if (!in) throw std::runtime_error(cfg.policy.hmac_key_file + ": cannot read the HMAC key file");
-    std::ostringstream s;
-    s << in.rdbuf();
-    key = s.str();
-    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-    if (key.size() < 16) throw std::runtime_error(cfg.policy.hmac_key_file + ": HMAC key shorter than 16 bytes");
+    key = read_secret_file(cfg.policy.hmac_key_file, "HMAC key");
   }
-  return std::make_shared<const engine>(std::move(active), std::move(shadow), cfg.policy, std::move(key));
+  return std::make_shared<const engine>(std::move(active), std::move(shadow), cfg.policy, std::move(key),
+                                        std::move(metrics));
 }
 
 }  // namespace mailtriage::engine

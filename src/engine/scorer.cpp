@@ -10,17 +10,31 @@
 namespace mailtriage::engine {
 
 scorer::scorer(model::loaded_model model, mime::limits limits, std::size_t reasons)
-    : model_(std::move(model)), explainer_(model_.model), limits_(limits), reasons_(reasons) {}
+    : model_(std::move(model)), explainer_(model_.model), limits_(limits), reasons_(reasons) {
+  named_columns_ = explainer_.split_columns();
+  const std::size_t dense = std::min<std::size_t>(features::dense_count, named_columns_.size());
+  for (std::size_t c = 0; c < dense; ++c) named_columns_[c] = false;  // dense columns have fixed names
+  if (model_.info.evidence_base && named_columns_.size() > model_.info.evidence_base)
+    named_columns_.resize(model_.info.evidence_base);  // the naive-Bayes columns are named by label
+}
+
+features::extraction scorer::extract(const mime::message& msg, const features::envelope_facts& env,
+                                     features::token_names& names) const {
+  if (reasons_ == 0) return features::extract_with_pii(msg, env);
+  return features::extract_with_pii(msg, env, &names, &named_columns_);
+}
 
 scoring scorer::score(std::string_view raw, const features::envelope_facts& env, bool exact) const {
   scoring s;
   s.message = mime::parse(raw, limits_);
-  s.features = features::extract_with_pii(s.message, env);
-  s.verdict = judge(s.message, s.features, exact);
+  features::token_names names;
+  s.features = extract(s.message, env, names);
+  s.verdict = judge(s.message, s.features, exact, &names);
   return s;
 }
 
-policy::verdict scorer::judge(const mime::message& msg, const features::extraction& ex, bool exact) const {
+policy::verdict scorer::judge(const mime::message& msg, const features::extraction& ex, bool exact,
+                              const features::token_names* names) const {
   const auto& info = model_.info;
   // The booster's row: the extractor's vector plus the model's token evidence columns.
   struct {
@@ -65,22 +79,24 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   if (contrib.size() > reasons_) contrib.resize(reasons_);
   std::vector<std::uint32_t> order;
   for (const auto& c : contrib) order.push_back(c.first);
-  // Hashed columns only get their token text when one of them is a reason: naming
-  // tokens costs a second extraction pass, so it is done only when needed.
-  features::token_names names;
+  // Hashed columns get their token text when one of them is a reason: from extract()'s
+  // names when the caller has them, else from a second extraction pass (costly: the
+  // daemon's p99 verdict time when it was always done here).
+  features::token_names second_pass;
   bool need_names = std::any_of(order.begin(), order.end(), [&](std::uint32_t c) {
     return c >= features::dense_count && (!info.evidence_base || c < info.evidence_base);
   });
-  if (need_names) {
+  if (need_names && names == nullptr) {
     features::envelope_facts unknown_env;  // the envelope adds no tokens
-    (void)features::extract_with_pii(msg, unknown_env, &names);
+    (void)features::extract_with_pii(msg, unknown_env, &second_pass);
+    names = &second_pass;
   }
   for (const auto& [col, weight] : contrib) {
     std::string name;
     if (info.evidence_base && col >= info.evidence_base)
       name = "token_evidence:" + info.labels[col - info.evidence_base];  // the naive-Bayes layer
     else
-      name = features::describe_column(col, need_names ? &names : nullptr);
+      name = features::describe_column(col, need_names ? names : nullptr);
     out.reasons.push_back(policy::reason{std::move(name), weight});
   }
   return out;

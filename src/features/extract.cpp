@@ -5,9 +5,10 @@
 
 namespace mailtriage::features {
 
-extraction extract_with_pii(const mime::message& msg, const envelope_facts& env, token_names* names) {
+extraction extract_with_pii(const mime::message& msg, const envelope_facts& env, token_names* names,
+                            const column_set* only) {
   extraction out;
-  detail::vector_builder b(names);
+  detail::vector_builder b(names, only);
   detail::sender_context sc = detail::analyse_sender(msg);
   detail::add_envelope_features(env, sc, b);
   detail::add_header_features(msg, sc, b);

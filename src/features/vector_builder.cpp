@@ -12,7 +12,10 @@ std::uint64_t* thread_bitset() {
 
 }  // namespace
 
-vector_builder::vector_builder(token_names* names) : seen_(thread_bitset()), names_(names) { hashed_.reserve(1024); }
+vector_builder::vector_builder(token_names* names, const column_set* only)
+    : seen_(thread_bitset()), names_(names), only_(only) {
+  hashed_.reserve(1024);
+}
 
 vector_builder::~vector_builder() {
   for (std::uint32_t c : hashed_) {
@@ -22,6 +25,7 @@ vector_builder::~vector_builder() {
 }
 
 void vector_builder::record(std::uint32_t col, std::string_view ns, std::string_view a, std::string_view b) {
+  if (only_ != nullptr && (col >= only_->size() || !(*only_)[col])) return;
   std::string text(ns);
   text += ":\"";
   text += a;

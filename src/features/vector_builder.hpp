@@ -42,7 +42,8 @@ struct fnv1a64 {
 
 class vector_builder {
  public:
-  explicit vector_builder(token_names* names);
+  // `names`/`only`: see extract_with_pii.
+  vector_builder(token_names* names, const column_set* only);
   ~vector_builder();
   vector_builder(const vector_builder&) = delete;
   vector_builder& operator=(const vector_builder&) = delete;
@@ -94,6 +95,7 @@ class vector_builder {
   std::uint64_t* seen_;                // this thread's hash_buckets-bit set, all clear between uses
   std::array<std::uint64_t, hash_buckets / 64 / 64> summary_{};  // bit w: seen_[w] is non-zero
   token_names* names_;
+  const column_set* only_;
 };
 
 }  // namespace mailtriage::features::detail

@@ -45,6 +45,7 @@ connection::connection(std::shared_ptr<server::state> server, socket_type socket
       socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
       id_(id),
+      tag_(session_tag(id)),
       session_(server_->options.limits, server_->options.wants) {}
 
 void connection::start() {
@@ -55,7 +56,7 @@ void connection::start() {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        log::error("connection_failed", {{"session", session_tag(self->id_)}, {"error", ex.what()}});
+        log::error("connection_failed", {{"session", self->tag_}, {"error", ex.what()}});
       }
       self->close();
     }
@@ -84,8 +85,12 @@ void connection::close() {
 }
 
 void connection::set_deadline(std::chrono::milliseconds after, const char* what) {
+  set_deadline_at(steady_clock::now() + after, what);
+}
+
+void connection::set_deadline_at(std::chrono::steady_clock::time_point when, const char* what) {
   deadline_what_ = what;
-  deadline_.expires_after(after);
+  deadline_.expires_at(when);
 }
 
 asio::awaitable<void> connection::watchdog() {
@@ -96,7 +101,7 @@ asio::awaitable<void> connection::watchdog() {
     if (closed_) break;
     if (deadline_.expiry() <= steady_clock::now()) {
       server_->stats.timeouts.fetch_add(1, std::memory_order_relaxed);
-      log::warning("connection_timeout", {{"session", session_tag(id_)}, {"waiting_for", deadline_what_}});
+      log::warning("connection_timeout", {{"session", tag_}, {"waiting_for", deadline_what_}});
       close();
     }
   }
@@ -106,25 +111,37 @@ asio::awaitable<void> connection::run() {
   auto self = shared_from_this();
   std::array<char, kReadBufferSize> buffer;
   const auto& opts = server_->options;
+  // When the frame now partly buffered must be complete. Set once, when its first bytes
+  // arrive, and not moved by later bytes: a sender dribbling a byte at a time is cut off
+  // frame_timeout after it started the frame, however often it sends.
+  steady_clock::time_point frame_due{};
   while (!closed_) {
     if (decoder_.mid_frame())
-      set_deadline(opts.frame_timeout, "frame");
+      set_deadline_at(frame_due, "frame");
+    else if (!session_.negotiated())
+      // An MTA sends SMFIC_OPTNEG as soon as it connects: a connection that says
+      // nothing gets the short frame deadline, not the long idle one, so silent
+      // connections cannot sit on the connection slots for idle_timeout.
+      set_deadline_at(steady_clock::now() + opts.frame_timeout, "negotiation");
     else
-      set_deadline(opts.idle_timeout, "command");
+      set_deadline_at(steady_clock::now() + opts.idle_timeout, "command");
     boost::system::error_code ec;
     std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
     if (ec) break;  // the MTA closed, or the watchdog did
+    const bool continues_frame = decoder_.mid_frame();
+    bool frame_completed = false;
     decoder_.feed(std::string_view(buffer.data(), n));
 
     for (;;) {
       auto next = decoder_.next();
       if (!next) {
         server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
-        log::warning("protocol_error", {{"session", session_tag(id_)}, {"error", describe(next.error())}});
+        log::warning("protocol_error", {{"session", tag_}, {"error", describe(next.error())}});
         close();
         break;
       }
       if (!next.value()) break;  // need more bytes
+      frame_completed = true;
       step s;
       if (!handle_frame(*next.value(), s)) {
         close();
@@ -133,16 +150,22 @@ asio::awaitable<void> connection::run() {
       if (!s.replies.empty() && !co_await write(s.replies)) break;
       if (s.message_ready) {
         transaction message = session_.take_transaction();
+        if (message.truncated) server_->stats.truncated_messages.fetch_add(1, std::memory_order_relaxed);
+        message.session = tag_;
+        const auto eom = steady_clock::now();
         decision verdict = co_await judge(message);
+        server_->stats.verdict_seconds.observe(std::chrono::duration<double>(steady_clock::now() - eom).count());
         auto done = session_.complete(std::move(verdict));
         server_->stats.messages.fetch_add(1, std::memory_order_relaxed);
         if (!done.dropped.empty()) {
           server_->stats.dropped_modifications.fetch_add(done.dropped.size(), std::memory_order_relaxed);
           log::warning("modification_not_granted",
-                       {{"session", session_tag(id_)}, {"action", done.dropped.front()},
+                       {{"session", tag_}, {"action", done.dropped.front()},
                         {"count", done.dropped.size()}});
         }
         if (!co_await write(done.replies)) break;
+        server_->stats.message_seconds.observe(
+            std::chrono::duration<double>(steady_clock::now() - message_start_).count());
         bool draining;
         {
           std::lock_guard lock(server_->mutex);
@@ -156,6 +179,8 @@ asio::awaitable<void> connection::run() {
       }
       decoder_.set_max_payload(session_.max_payload());
     }
+    if (decoder_.mid_frame() && (frame_completed || !continues_frame))
+      frame_due = steady_clock::now() + opts.frame_timeout;  // a new frame began in these bytes
   }
   close();
   server_->forget(id_);
@@ -168,15 +193,17 @@ bool connection::handle_frame(const frame& f, step& out) {
     char code[8];
     std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned char>(f.code));
     log::warning("protocol_error",
-                 {{"session", session_tag(id_)}, {"command", code}, {"error", describe(cmd.error())}});
+                 {{"session", tag_}, {"command", code}, {"error", describe(cmd.error())}});
     return false;
   }
   const char* what = name_of(cmd.value());
+  const bool was_in_message = session_.in_message();
   out = session_.on_command(std::move(cmd.value()));
+  if (!was_in_message && session_.in_message()) message_start_ = steady_clock::now();
   if (out.error) {
     server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
     log::warning("protocol_error",
-                 {{"session", session_tag(id_)}, {"command", what}, {"error", describe(*out.error)}});
+                 {{"session", tag_}, {"command", what}, {"error", describe(*out.error)}});
     return false;
   }
   return true;
@@ -197,20 +224,23 @@ asio::awaitable<bool> connection::write(const std::vector<reply>& replies) {
 
 asio::awaitable<decision> connection::judge(transaction& message) {
   auto& srv = *server_;
-  auto handler = srv.handler.load();
+  // One snapshot for this message: its handler, and the fallback of the same configuration.
+  const std::shared_ptr<const verdict_source> source = srv.current.load();
+  const std::shared_ptr<const message_handler>& handler = source->handler;
   // Kept here: the message itself moves to the worker, but a fallback still needs to
-  // know which inbound headers to remove.
+  // know which inbound headers to remove, and its log line the queue id.
   std::vector<header_ref> headers = message.headers;
-  if (!handler) co_return srv.fallback(fallback_reason::no_handler, headers);
+  std::string queue_id(message.queue_id());
+  if (!handler) co_return srv.fallback(*source, fallback_reason::no_handler, headers, tag_, queue_id);
   if (srv.pending_verdicts.fetch_add(1) >= srv.options.max_pending_verdicts) {
     srv.pending_verdicts.fetch_sub(1);
-    co_return srv.fallback(fallback_reason::overload, headers);
+    co_return srv.fallback(*source, fallback_reason::overload, headers, tag_, queue_id);
   }
   auto slot = std::make_shared<verdict_slot>(socket_.get_executor());
   slot->timer.expires_after(srv.options.verdict_timeout);
   // The MTA is waiting for us, not the other way round: no idle deadline meanwhile.
   set_deadline(srv.options.verdict_timeout + srv.options.write_timeout, "verdict");
-  auto tag = session_tag(id_);
+  auto tag = tag_;
   asio::post(srv.workers, [server = server_, slot, handler, tag, message = std::move(message)] {
     std::optional<decision> verdict;
     try {
@@ -230,9 +260,9 @@ asio::awaitable<decision> connection::judge(transaction& message) {
   boost::system::error_code ec;
   co_await slot->timer.async_wait(asio::redirect_error(use_awaitable, ec));
   if (slot->result) co_return std::move(*slot->result);
-  if (slot->failed) co_return srv.fallback(fallback_reason::error, headers);
-  log::warning("verdict_timeout", {{"session", tag}});
-  co_return srv.fallback(fallback_reason::timeout, headers);
+  if (slot->failed) co_return srv.fallback(*source, fallback_reason::error, headers, tag_, queue_id);
+  log::warning("verdict_timeout", {{"session", tag_}, {"queue_id", queue_id}});
+  co_return srv.fallback(*source, fallback_reason::timeout, headers, tag_, queue_id);
 }
 
 }  // namespace mailtriage::milter

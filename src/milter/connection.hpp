@@ -36,6 +36,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<bool> write(const std::vector<reply>& replies);
   bool handle_frame(const frame& f, step& out);
   void set_deadline(std::chrono::milliseconds after, const char* what);
+  void set_deadline_at(std::chrono::steady_clock::time_point when, const char* what);
   void close();
 
   std::shared_ptr<server::state> server_;
@@ -43,6 +44,8 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::steady_timer deadline_;
   const char* deadline_what_ = "idle";
   std::uint64_t id_;
+  std::string tag_;  // id_ as written in logs
+  std::chrono::steady_clock::time_point message_start_{};  // MAIL FROM of the current message
   frame_decoder decoder_;
   session session_;
   bool closed_ = false;

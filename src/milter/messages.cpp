@@ -44,6 +44,11 @@ const char* name_of(const reply& r) {
   return names[r.index()];
 }
 
+const char* outcome_name(const reply& r) {
+  if (const auto* code = std::get_if<reply_code>(&r)) return !code->text.empty() && code->text[0] == '4' ? "tempfail" : "reject";
+  return name_of(r);
+}
+
 const char* name_of(const command& c) {
   static constexpr const char* names[] = {"negotiate", "macro", "connect", "helo", "mail",
                                           "rcpt",      "data",  "header",  "eoh",  "body",

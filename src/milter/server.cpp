@@ -46,10 +46,16 @@ void server::state::forget(std::uint64_t id) {
   if (done) asio::post(io, std::move(done));
 }
 
-decision server::state::fallback(fallback_reason reason, const std::vector<header_ref>& headers) {
+decision server::state::fallback(const verdict_source& source, fallback_reason reason,
+                                 const std::vector<header_ref>& headers, std::string_view session,
+                                 std::string_view queue_id) {
   stats.fallbacks[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
-  if (options.fallback) return options.fallback(reason, headers);
-  return decision{};
+  decision d = source.fallback ? source.fallback(reason, headers) : decision{};
+  log::warning("fallback_action", {{"session", session},
+                                   {"queue_id", queue_id},
+                                   {"reason", describe(reason)},
+                                   {"action", outcome_name(d.final_reply)}});
+  return d;
 }
 
 namespace {
@@ -212,10 +218,16 @@ void server::close_all() {
   for (auto& c : live) c->close_now();
 }
 
-void server::set_handler(std::shared_ptr<const message_handler> handler) { state_->handler.store(std::move(handler)); }
+void server::set_handler(std::shared_ptr<const message_handler> handler, fallback_fn fallback) {
+  std::lock_guard lock(state_->mutex);  // writers only: keeping the old fallback is read-modify-write
+  if (!fallback) fallback = state_->current.load()->fallback;
+  state_->current.store(std::make_shared<const verdict_source>(verdict_source{std::move(handler), std::move(fallback)}));
+}
 
 std::uint16_t server::port() const { return state_->bound_port; }
 
 const server_stats& server::stats() const { return state_->stats; }
+
+std::size_t server::pending_verdicts() const { return state_->pending_verdicts.load(std::memory_order_relaxed); }
 
 }  // namespace mailtriage::milter

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
@@ -20,15 +21,23 @@ namespace mailtriage::milter {
 
 class connection;
 
+// What judges a message and what answers when it cannot: swapped together by
+// set_handler(), loaded once per message.
+struct verdict_source {
+  std::shared_ptr<const message_handler> handler;
+  fallback_fn fallback;
+};
+
 struct server::state {
   state(boost::asio::io_context& io_context, server_options opts, std::shared_ptr<const message_handler> h)
-      : io(io_context), options(std::move(opts)), workers(options.worker_threads), handler(std::move(h)),
+      : io(io_context), options(std::move(opts)), workers(options.worker_threads),
+        current(std::make_shared<const verdict_source>(verdict_source{std::move(h), options.fallback})),
         acceptor(io_context) {}
 
   boost::asio::io_context& io;
   const server_options options;
   boost::asio::thread_pool workers;
-  std::atomic<std::shared_ptr<const message_handler>> handler;
+  std::atomic<std::shared_ptr<const verdict_source>> current;
   std::atomic<std::size_t> pending_verdicts{0};
   server_stats stats;
   boost::asio::basic_socket_acceptor<boost::asio::generic::stream_protocol> acceptor;
@@ -43,7 +52,9 @@ struct server::state {
 
   // Called by a connection when it ends.
   void forget(std::uint64_t id);
-  decision fallback(fallback_reason reason, const std::vector<header_ref>& headers);
+  // `source`'s fallback decision, counted and logged once with the message's ids.
+  decision fallback(const verdict_source& source, fallback_reason reason, const std::vector<header_ref>& headers,
+                    std::string_view session, std::string_view queue_id);
 };
 
 }  // namespace mailtriage::milter

@@ -181,9 +181,10 @@ step session::on_macros(define_macros&& m) {
 step session::on_header(header&& h) {
   ++txn_.header_count;
   if (txn_.headers.size() < limits_.max_headers) {
-    std::uint32_t index = 1;
-    for (const auto& seen : txn_.headers)
-      if (seen.name.size() == h.name.size() && lower(seen.name) == lower(h.name)) ++index;
+    // A count per name, not a scan of the headers seen so far: a header bomb of
+    // max_headers same-named fields would otherwise cost max_headers^2 comparisons on
+    // the I/O thread, stalling every other connection.
+    std::uint32_t index = ++header_name_counts_[lower(h.name)];
     txn_.headers.push_back(header_ref{h.name, index});
   }
   // Rebuild the header line as it stood in the message. Without SMFIP_HDR_LEADSPC the
@@ -268,6 +269,7 @@ void session::append_scanned(std::string_view bytes) {
 
 void session::reset_message() {
   txn_ = transaction{};
+  header_name_counts_.clear();
   macro_bytes_message_ = 0;
   skip_sent_ = false;
   phase_ = connection_phase_;

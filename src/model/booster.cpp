@@ -55,6 +55,30 @@ sparse_rows sparse_rows::select(std::span<const std::size_t> which) const {
   return out;
 }
 
+sparse_rows sparse_rows::without_columns(const std::vector<bool>& keep) const {
+  sparse_rows out;
+  out.columns = columns;
+  out.indptr.reserve(indptr.size());
+  out.indices.reserve(indices.size());
+  out.values.reserve(values.size());
+  for (std::size_t r = 0; r < rows(); ++r) {
+    for (auto i = indptr[r]; i < indptr[r + 1]; ++i) {
+      std::uint32_t c = indices[i];
+      if (c < keep.size() && !keep[c]) continue;
+      out.indices.push_back(c);
+      out.values.push_back(values[i]);
+    }
+    out.indptr.push_back(out.indices.size());
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> document_frequency(const sparse_rows& rows) {
+  std::vector<std::uint32_t> df(rows.columns, 0);
+  for (std::uint32_t c : rows.indices) ++df[c];  // columns are unique within a row
+  return df;
+}
+
 booster::booster(void* handle, std::size_t columns) : handle_(handle), columns_(columns) { configure(); }
 
 booster booster::from_bytes(std::string_view bytes, std::size_t columns) {

@@ -202,9 +202,17 @@ loaded_model load_bundle_bytes(const std::string& manifest_json, const std::map<
   return loaded_model{std::move(b), std::move(m), fs::path(source), std::move(id), std::move(evidence)};
 }
 
-loaded_model load_bundle(const fs::path& dir, const std::string& expected_fingerprint) {
+loaded_model load_bundle(const fs::path& dir, const std::string& expected_fingerprint, const public_key* trusted) {
   const fs::path manifest_path = dir / kManifestFile;
   std::string manifest_text = read_file(manifest_path);
+  if (trusted) {
+    const fs::path sig_path = dir / kSignatureFile;
+    std::error_code ec;
+    if (!fs::exists(sig_path, ec))
+      throw model_error(sig_path.string() + ": missing; model.public_key_file (" + trusted->source() +
+                        ") requires signed models (mailtriage sign)");
+    trusted->verify_manifest(manifest_text, read_file(sig_path), sig_path.string());
+  }
   manifest m = manifest::from_json(manifest_text, manifest_path.string());
   std::map<std::string, std::string> files;
   for (const auto& [name, hash] : m.files) {
@@ -213,6 +221,13 @@ loaded_model load_bundle(const fs::path& dir, const std::string& expected_finger
     files[name] = read_file(dir / name);
   }
   return load_bundle_bytes(manifest_text, files, dir.string(), expected_fingerprint);
+}
+
+std::string sign_bundle(const fs::path& dir, const fs::path& private_key_file) {
+  std::string manifest_text = read_file(dir / kManifestFile);
+  manifest_signature sig = sign_manifest(private_key_file, manifest_text);
+  write_file(dir / kSignatureFile, sig.text);
+  return sig.key_fingerprint;
 }
 
 }  // namespace mailtriage::model

@@ -19,13 +19,15 @@ struct one_vs_negative {
   std::span<const bool> flags() const { return {positive.get(), n}; }
 };
 
+// score_of_negative: score rows by 1 - P(negative) instead of P(c).
 one_vs_negative against_negative(const std::vector<float>& probs, const std::vector<int>& truth, std::size_t k,
-                                 int c, int negative) {
+                                 int c, int negative, bool score_of_negative = false) {
   one_vs_negative o;
   o.positive.reset(new bool[truth.size()]);
   for (std::size_t r = 0; r < truth.size(); ++r) {
     if (truth[r] != c && truth[r] != negative) continue;
-    o.scores.push_back(probs[r * k + static_cast<std::size_t>(c)]);
+    o.scores.push_back(score_of_negative ? 1.0f - probs[r * k + static_cast<std::size_t>(negative)]
+                                         : probs[r * k + static_cast<std::size_t>(c)]);
     o.positive[o.n++] = truth[r] == c;
   }
   return o;
@@ -90,6 +92,7 @@ evaluation evaluate(const std::vector<float>& probs, const std::vector<int>& tru
     m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     m.auc = m.recall_at_1pct = m.recall_at_01pct = m.recall_at_001pct = nan;
+    m.not_negative_auc = m.not_negative_recall_at_1pct = m.not_negative_recall_at_01pct = nan;
     if (e.negative >= 0 && static_cast<int>(c) != e.negative) {
       auto o = against_negative(probs, truth, k, static_cast<int>(c), e.negative);
       m.auc = roc_auc(o.scores, o.flags());
@@ -97,6 +100,10 @@ evaluation evaluate(const std::vector<float>& probs, const std::vector<int>& tru
       m.recall_at_01pct = recall_at_fpr(o.scores, o.flags(), 0.001);
       m.recall_at_001pct = recall_at_fpr(o.scores, o.flags(), 0.0001);
       m.roc = roc_curve(o.scores, o.flags());
+      auto flagged = against_negative(probs, truth, k, static_cast<int>(c), e.negative, true);
+      m.not_negative_auc = roc_auc(flagged.scores, flagged.flags());
+      m.not_negative_recall_at_1pct = recall_at_fpr(flagged.scores, flagged.flags(), 0.01);
+      m.not_negative_recall_at_01pct = recall_at_fpr(flagged.scores, flagged.flags(), 0.001);
       if (auto t = thresholds.find(m.label); t != thresholds.end()) {
         m.has_threshold = true;
         m.threshold = t->second.threshold;
@@ -122,6 +129,9 @@ std::string evaluation::to_json() const {
     w.field("recall_at_fpr_1pct", m.recall_at_1pct);
     w.field("recall_at_fpr_0.1pct", m.recall_at_01pct);
     w.field("recall_at_fpr_0.01pct", m.recall_at_001pct);
+    w.field("not_negative_roc_auc", m.not_negative_auc);
+    w.field("not_negative_recall_at_fpr_1pct", m.not_negative_recall_at_1pct);
+    w.field("not_negative_recall_at_fpr_0.1pct", m.not_negative_recall_at_01pct);
     if (m.has_threshold) {
       w.field("threshold", static_cast<double>(m.threshold));
       w.field("fpr_at_threshold", m.fpr_at_threshold).field("recall_at_threshold", m.recall_at_threshold);

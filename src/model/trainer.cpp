@@ -46,6 +46,10 @@ detail::dmatrix make_matrix(const training_data& d, std::size_t classes, bool ba
   std::vector<float> labels(d.labels.begin(), d.labels.end());
   xgb_check(XGDMatrixSetFloatInfo(m.get(), "label", labels.data(), labels.size()), "setting labels");
   auto w = class_weights(d.labels, classes, balance);
+  if (!d.row_weights.empty()) {
+    if (d.row_weights.size() != w.size()) throw model_error("row weights do not match the rows");
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] *= d.row_weights[i];
+  }
   xgb_check(XGDMatrixSetFloatInfo(m.get(), "weight", w.data(), w.size()), "setting weights");
   return m;
 }

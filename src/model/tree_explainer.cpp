@@ -181,4 +181,15 @@ std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::
   return out;
 }
 
+std::vector<bool> tree_explainer::split_columns() const {
+  std::vector<bool> used;
+  for (const auto& t : trees_)
+    for (const auto& n : t.nodes) {
+      if (n.left < 0) continue;  // a leaf tests nothing
+      if (n.feature >= used.size()) used.resize(n.feature + 1);
+      used[n.feature] = true;
+    }
+  return used;
+}
+
 }  // namespace mailtriage::model

@@ -5,12 +5,48 @@
 
 namespace mailtriage {
 
-std::string json_writer::escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one
+// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = at(i);
+  std::size_t n;
+  std::uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1fu;
+  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0fu;
+  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07u;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((at(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (at(i + k) & 0x3fu);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+}  // namespace
+
+void json_writer::append_escaped(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    char c = s[i];
     auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      // JSON text is UTF-8: a byte that does not start a valid sequence becomes U+FFFD.
+      std::size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -18,7 +54,7 @@ std::string json_writer::escape(std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (u < 0x20) {
+        if (u < 0x20 || u == 0x7f) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", u);
           out += buf;
@@ -26,8 +62,15 @@ std::string json_writer::escape(std::string_view s) {
           out += c;
         }
     }
+    ++i;
   }
   out += '"';
+}
+
+std::string json_writer::escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  append_escaped(out, s);
   return out;
 }
 

@@ -55,6 +55,7 @@ e2e_init() {
     E2E_POSTFIX_UP=0
     E2E_ALT_ADDED=0
     E2E_CREATED_MAINCF=0
+    E2E_MOUNTS=""  # file systems this run mounted (e2e_cleanup unmounts them)
     E2E_KEEP="${E2E_KEEP:-0}"
     trap e2e_cleanup EXIT
     trap 'exit 130' INT TERM
@@ -74,6 +75,8 @@ e2e_cleanup() {
     e2e_stop_daemon_quietly
     e2e_stop_sink
     e2e_unregister_config_dir
+    local m
+    for m in ${E2E_MOUNTS:-}; do umount "$m" 2>/dev/null; done
     if [[ $rc -ne 0 && $rc -ne $E2E_SKIP ]]; then
         e2e_log "exit status $rc"
     fi
@@ -243,20 +246,21 @@ e2e_start_daemon() {
 }
 
 # e2e_start_daemon_listen SPEC: start mailtriaged --listen SPEC and wait for its
-# event=listening line (15 s at most). Sets E2E_PID_DAEMON. The log is appended
-# to $E2E_DIR/mailtriaged.log; E2E_DAEMON_ARGS adds arguments (e.g.
-# "--log-level debug").
+# event=listening line (15 s at most). Sets E2E_PID_DAEMON, and E2E_HTTP_PORT to
+# the operations endpoint's port (a free one, so runs never collide on 9895). The
+# log is appended to $E2E_DAEMON_LOG (default $E2E_DIR/mailtriaged.log); E2E_DAEMON_ARGS adds arguments
+# (e.g. "--log-level debug"). Text and JSON log formats are both understood.
 e2e_start_daemon_listen() {
     local spec="$1"
-    local log="$E2E_DIR/mailtriaged.log"
+    local log="${E2E_DAEMON_LOG:-$E2E_DIR/mailtriaged.log}"
     local start_line
     touch "$log"
     start_line=$(($(wc -l <"$log") + 1))
     # shellcheck disable=SC2086 # E2E_DAEMON_ARGS is a word list on purpose
-    "$MAILTRIAGED" --listen "$spec" ${E2E_DAEMON_ARGS:-} >>"$log" 2>&1 &
+    "$MAILTRIAGED" --listen "$spec" --http-listen 127.0.0.1:0 ${E2E_DAEMON_ARGS:-} >>"$log" 2>&1 &
     E2E_PID_DAEMON=$!
     local deadline=$((SECONDS + 15))
-    until tail -n +"$start_line" "$log" | grep -q 'event=listening'; do
+    until tail -n +"$start_line" "$log" | grep -q -E 'event=listening|"event":"listening"'; do
         if ! kill -0 "$E2E_PID_DAEMON" 2>/dev/null; then
             wait "$E2E_PID_DAEMON"
             local rc=$?
@@ -274,7 +278,9 @@ e2e_start_daemon_listen() {
         E2E_PID_DAEMON=""
         e2e_fail "mailtriaged --listen $spec exited with status $rc right after event=listening"
     fi
-    e2e_log "mailtriaged pid $E2E_PID_DAEMON listening on $spec"
+    E2E_HTTP_PORT=$(tail -n +"$start_line" "$log" | grep -E 'event=http_listening|"event":"http_listening"' |
+        tail -n 1 | grep -o -E '127\.0\.0\.1:[0-9]+' | cut -d: -f2)
+    e2e_log "mailtriaged pid $E2E_PID_DAEMON listening on $spec (HTTP port ${E2E_HTTP_PORT:-none})"
 }
 
 # e2e_kill_daemon: SIGKILL, no drain (the crash case).

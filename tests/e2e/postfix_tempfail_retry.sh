@@ -74,6 +74,9 @@ write_config() {
             '        sender_domain: never.invalid' \
             '      actions:' \
             '        - add_header: {name: X-Triage-Never, value: "yes"}' \
+            '# This test is about SIGHUP: the file watcher would reload on the rewrite too.' \
+            'reload:' \
+            '  watch: false' \
             'logging:' \
             '  level: info'
     } >"$cfg.tmp"

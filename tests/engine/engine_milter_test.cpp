@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -35,6 +36,8 @@
 #include "mailtriage/engine/load.hpp"
 #include "mailtriage/milter/client.hpp"
 #include "mailtriage/milter/server.hpp"
+#include "mailtriage/observability/metrics.hpp"
+#include "mailtriage/util/log.hpp"
 
 namespace mailtriage {
 namespace {
@@ -588,6 +591,81 @@ TEST_F(EngineMilter, RealVerdictIsWellWithinTheDefaultDeadline) {
   EXPECT_LT(per_message, 1000ms);
   for (const auto& r : rs) EXPECT_FALSE(verdict_headers(r.modifications, 0).verdict.empty());
   for (int i = 0; i < 4; ++i) EXPECT_EQ(srv.get().stats().fallbacks[i].load(), 0u) << "fallback reason " << i;
+}
+
+// ---------------------------------------------------------------- metrics and logs
+
+// Counts lines of `text` containing every one of `parts`.
+std::size_t lines_with(const std::string& text, std::initializer_list<std::string> parts) {
+  std::size_t n = 0, start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    bool all = true;
+    for (const auto& p : parts) all = all && line.find(p) != std::string_view::npos;
+    n += all ? 1 : 0;
+    start = end + 1;
+  }
+  return n;
+}
+
+TEST_F(EngineMilter, VerdictsAreCountedAcrossEnginesAndLoggedWithPseudonymsOnly) {
+  observability::registry registry;
+  auto metrics = std::make_shared<const engine::engine_metrics>(registry);
+  auto first = engine::build_engine(cfg_, metrics);
+  auto second = engine::build_engine(cfg_, metrics);  // a reload: same metrics object
+  testing::internal::CaptureStderr();
+  std::vector<milter::message_result> rs;
+  {
+    running_server srv(options_from(cfg_), first);
+    rs = send_all(srv.spec(), {from("<Person.One@reject.example>"), from("<person.two@plain.example>")});
+    srv.get().set_handler(second);
+    auto more = send_all(srv.spec(), {from("<person.three@reject.example>")});
+    rs.push_back(more.front());
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+  ASSERT_EQ(rs.size(), 3u);
+  std::map<std::string, int> want;  // "category/action" -> count, from what the MTA saw
+  for (const auto& r : rs) {
+    std::string cat = verdict_headers(r.modifications, 0).category;
+    want[cat + "/" + milter::outcome_name(r.final_reply)]++;
+  }
+  const std::string text = registry.render();
+  for (const auto& [key, n] : want) {
+    auto slash = key.find('/');
+    std::string series = "mailtriage_verdicts_total{category=\"" + key.substr(0, slash) + "\",action=\"" +
+                         key.substr(slash + 1) + "\"} " + std::to_string(n) + "\n";
+    EXPECT_NE(text.find(series), std::string::npos) << "want " << series << "in\n" << text;
+  }
+  EXPECT_NE(text.find("mailtriage_engine_stage_seconds_count{stage=\"verdict\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mailtriage_engine_stage_seconds_count{stage=\"mime_parse\"} 3\n"), std::string::npos);
+
+  // One verdict line per message, with session, queue id and pseudonyms; no address.
+  EXPECT_EQ(lines_with(log, {"event=verdict", "session=c", std::string("queue_id=") + kQueueId, "sender=ps:",
+                             "rcpts=ps:", "rcpt_count=1", "subject=-"}),
+            3u)
+      << log;
+  EXPECT_EQ(lines_with(log, {"event=verdict", "sender=" + log::pseudonym("person.one@reject.example")}), 1u);
+  for (const char* raw : {"person", "Person", "reject.example", "plain.example", "dest.example", "quarterly"})
+    EXPECT_EQ(log.find(raw), std::string::npos) << "'" << raw << "' in the log:\n" << log;
+}
+
+TEST_F(EngineMilter, SubjectsAreLoggedOnlyWhenTheOperatorOptsIn) {
+  auto run = [&] {
+    testing::internal::CaptureStderr();
+    {
+      running_server srv(options_from(cfg_), engine_);
+      (void)send_all(srv.spec(), {from("<s@plain.example>")});
+    }
+    return testing::internal::GetCapturedStderr();
+  };
+  std::string off = run();
+  log::set_privacy({false, true});
+  std::string on = run();
+  log::set_privacy({});
+  EXPECT_EQ(off.find("quarterly report"), std::string::npos) << off;
+  EXPECT_EQ(lines_with(on, {"event=verdict", "subject=\"quarterly report\""}), 1u) << on;
 }
 
 }  // namespace

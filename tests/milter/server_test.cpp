@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
@@ -224,6 +225,24 @@ TEST(Server, ThrowingHandlerGetsTheFallback) {
   EXPECT_EQ(std::get<add_header>(r.modifications[0]).value, "skipped; reason=error");
 }
 
+// A reload swaps the handler and the fallback of the same configuration together;
+// set_handler without a fallback keeps the current one.
+TEST(Server, SetHandlerSwapsTheFallbackWithTheHandler) {
+  running_server srv(loopback_options(), std::make_shared<fixed_handler>(decision{}, 0ms, true));
+  auto value_of = [&] {
+    auto r = send_one(srv.spec());
+    return r.modifications.size() == 1 ? std::get<add_header>(r.modifications[0]).value : std::string("?");
+  };
+  EXPECT_EQ(value_of(), "skipped; reason=error");
+  srv.get().set_handler(std::make_shared<fixed_handler>(decision{}, 0ms, true),
+                        [](fallback_reason, const std::vector<header_ref>&) { return status_decision("new fallback"); });
+  EXPECT_EQ(value_of(), "new fallback");
+  srv.get().set_handler(std::make_shared<fixed_handler>(decision{}, 0ms, true));
+  EXPECT_EQ(value_of(), "new fallback");
+  srv.get().set_handler(std::make_shared<fixed_handler>(status_decision("judged")));
+  EXPECT_EQ(value_of(), "judged");
+}
+
 TEST(Server, NoHandlerGetsTheFallback) {
   running_server srv(loopback_options(), nullptr);
   auto r = send_one(srv.spec());
@@ -315,6 +334,72 @@ TEST(Server, SlowDripSenderIsCutOffByTheFrameDeadline) {
   EXPECT_EQ(read_until_closed(s, 3000ms), "<EOF>");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2000ms);
   EXPECT_EQ(srv.get().stats().timeouts.load(), 1u);
+}
+
+TEST(Server, DrippingSenderIsCutAtTheFrameDeadlineCountedFromItsFirstByte) {
+  server_options o = loopback_options();
+  o.frame_timeout = 300ms;
+  running_server srv(o, std::make_shared<fixed_handler>(status_decision("seen")));
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), srv.spec().port});
+  // Negotiate, so only the frame deadline (not the negotiation one) can apply.
+  asio::write(s, asio::buffer(encode(command{option_negotiation{6, 0x1FF, 0x1FFFFF, {}}})));
+  char reply[4];
+  asio::read(s, asio::buffer(reply));
+  // A 1,000-byte macro frame, one byte every 50 ms: each byte arrives well within the
+  // frame deadline, the frame as a whole never does.
+  auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> stop{false};
+  std::thread dripper([&] {
+    std::string head("\x00\x00\x03\xe8" "D", 5);
+    boost::system::error_code ec;
+    asio::write(s, asio::buffer(head), ec);
+    while (!stop && !ec) {
+      std::this_thread::sleep_for(50ms);
+      asio::write(s, asio::buffer("x", 1), ec);
+    }
+  });
+  std::string rest = read_until_closed(s, 5000ms);
+  auto held = std::chrono::steady_clock::now() - start;
+  stop = true;
+  dripper.join();
+  EXPECT_TRUE(rest.ends_with("<EOF>") || rest.ends_with("<Connection reset by peer>")) << rest;
+  EXPECT_LT(held, 1500ms);
+  EXPECT_EQ(srv.get().stats().timeouts.load(), 1u);
+}
+
+TEST(Server, SilentConnectionIsClosedAtTheFrameDeadline) {
+  server_options o = loopback_options();
+  o.frame_timeout = 200ms;  // idle_timeout stays at 600 s
+  running_server srv(o, std::make_shared<fixed_handler>(status_decision("seen")));
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), srv.spec().port});
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(read_until_closed(s, 3000ms), "<EOF>");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+  EXPECT_EQ(srv.get().stats().timeouts.load(), 1u);
+}
+
+TEST(Server, NegotiatedConnectionMayWaitLongerThanTheFrameDeadline) {
+  server_options o = loopback_options();
+  o.frame_timeout = 200ms;
+  running_server srv(o, std::make_shared<fixed_handler>(status_decision("seen")));
+  auto spec = srv.spec();
+  auto r = run_client([&](asio::io_context& io) -> asio::awaitable<message_result> {
+    client c(io.get_executor());
+    co_await c.connect(spec);
+    co_await c.negotiate();
+    asio::steady_timer pause(io, 600ms);  // an SMTP client thinking: the idle deadline applies
+    co_await pause.async_wait(asio::use_awaitable);
+    envelope env;
+    auto result = co_await c.send(env, kMessage);
+    co_await c.quit();
+    co_return result;
+  });
+  EXPECT_TRUE(std::holds_alternative<accept>(r.final_reply) || std::holds_alternative<continue_>(r.final_reply));
+  EXPECT_EQ(srv.get().stats().timeouts.load(), 0u);
 }
 
 TEST(Server, GarbageIsAProtocolErrorNotACrash) {

@@ -1,11 +1,13 @@
 // Training, saving, loading and scoring through XGBoost's C API on generated data.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "mailtriage/model/bundle.hpp"
+#include "mailtriage/model/evaluation.hpp"
 #include "mailtriage/model/metrics.hpp"
 #include "mailtriage/model/trainer.hpp"
 #include "mailtriage/model/tree_explainer.hpp"
@@ -174,6 +176,33 @@ TEST(Model, EarlyStoppingKeepsTheBestRounds) {
   EXPECT_EQ(rounds_seen, r.best_round + 5);
 }
 
+TEST(Model, RowWeightsChangeTheModelAndMustMatchTheRows) {
+  auto train_set = generate(400, 2, 9);
+  auto valid_set = generate(120, 2, 10);
+  auto plain = train(train_set, valid_set, 2, quick(), nullptr).model.save();
+  train_set.row_weights.assign(train_set.labels.size(), 1.0f);
+  EXPECT_EQ(train(train_set, valid_set, 2, quick(), nullptr).model.save(), plain);  // all 1: no change
+  for (std::size_t i = 0; i < train_set.labels.size(); i += 3) train_set.row_weights[i] = 4.0f;
+  EXPECT_NE(train(train_set, valid_set, 2, quick(), nullptr).model.save(), plain);
+  train_set.row_weights.pop_back();
+  EXPECT_THROW((void)train(train_set, valid_set, 2, quick(), nullptr), model_error);
+}
+
+TEST(SparseRows, DocumentFrequencyAndDroppedColumns) {
+  sparse_rows r;
+  r.columns = 5;
+  std::vector<std::uint32_t> a{0, 2, 4}, b{2, 3};
+  std::vector<float> av{1, 2, 3}, bv{4, 5};
+  r.add_row(a, av);
+  r.add_row(b, bv);
+  EXPECT_EQ(document_frequency(r), (std::vector<std::uint32_t>{1, 0, 2, 1, 1}));
+  auto kept = r.without_columns({true, true, false, true});  // column 4 lies outside: kept
+  EXPECT_EQ(kept.columns, 5u);
+  EXPECT_EQ(kept.indptr, (std::vector<std::uint64_t>{0, 2, 3}));
+  EXPECT_EQ(kept.indices, (std::vector<std::uint32_t>{0, 4, 3}));
+  EXPECT_EQ(kept.values, (std::vector<float>{1, 3, 5}));
+}
+
 TEST(Bundle, RefusesAnotherFeatureSchema) {
   auto r = train(generate(200, 2, 9), generate(60, 2, 10), 2, quick(), nullptr);
   auto dir = temp_dir("schema");
@@ -264,6 +293,24 @@ TEST(Metrics, ThresholdHonoursTheFalsePositiveBudget) {
 TEST(Metrics, CalibrationError) {
   std::vector<float> p = {0.9f, 0.9f, 0.9f, 0.9f};
   EXPECT_NEAR(expected_calibration_error(p, as_flags({true, true, true, false})), 0.15, 1e-6);
+}
+
+// A spam message the model calls phishing is still kept from the inbox: scored by
+// 1 - P(ham) it separates from ham, scored by P(spam) it does not.
+TEST(Evaluation, NotNegativeScoreCountsMailCalledAnotherBadClass) {
+  const std::vector<std::string> labels = {"ham", "phishing", "spam"};
+  // rows: ham, ham, spam (called phishing), spam, phishing
+  const std::vector<float> p = {0.90f, 0.05f, 0.05f,  0.70f, 0.05f, 0.25f,  0.10f, 0.80f, 0.10f,
+                                0.05f, 0.05f, 0.90f,  0.02f, 0.95f, 0.03f};
+  const std::vector<int> truth = {0, 0, 2, 2, 1};
+  auto e = evaluate(p, truth, labels, "ham", {});
+  const auto& spam = e.classes[2];
+  EXPECT_DOUBLE_EQ(spam.auc, 0.75);  // P(spam) 0.10 sits below the second ham's 0.25
+  EXPECT_DOUBLE_EQ(spam.recall_at_01pct, 0.5);
+  EXPECT_DOUBLE_EQ(spam.not_negative_auc, 1.0);  // 1 - P(ham): 0.90, 0.95 above 0.10, 0.30
+  EXPECT_DOUBLE_EQ(spam.not_negative_recall_at_01pct, 1.0);
+  EXPECT_TRUE(std::isnan(e.classes[0].not_negative_auc));
+  EXPECT_NE(e.to_json().find("\"not_negative_recall_at_fpr_0.1pct\":1"), std::string::npos);
 }
 
 }  // namespace

@@ -21,21 +21,27 @@ start=$SECONDS
   --corpus-manifest "$corpus/../manifest.tsv"
 echo "train + eval: $((SECONDS - start)) s; model $(du -sh "$work/model" | cut -f1)"
 
-# Minimums, a little below what the model measures (see the issue notes), so a
-# regression fails while run-to-run noise from 2-3 messages does not.
+# Minimums, a little below what the model measures, so a regression fails while a
+# difference of a few messages does not. Measured on this split (759 ham, 288 phishing,
+# 219 spam held out): phishing AUC 0.99987, recall@0.1% 0.9826 (283/288); spam AUC
+# 0.99959, recall@0.1% 0.9315 (204/219), recall@1% 0.9909; ham precision 0.9947.
+# Issue targets not yet met: spam recall@0.1% >= 0.98, phishing recall@0.1% >= 0.99.
 python3 - "$work/eval.json" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))["evaluation"]["classes"]
 want = {
-    ("phishing", "roc_auc"): 0.999, ("phishing", "recall_at_fpr_0.1pct"): 0.97,
-    ("spam", "roc_auc"): 0.998, ("spam", "recall_at_fpr_1pct"): 0.95,
-    ("ham", "precision"): 0.98,
+    ("phishing", "roc_auc"): 0.9995, ("phishing", "recall_at_fpr_0.1pct"): 0.97,
+    ("spam", "roc_auc"): 0.999, ("spam", "recall_at_fpr_0.1pct"): 0.90,
+    ("spam", "recall_at_fpr_1pct"): 0.97, ("ham", "precision"): 0.985,
+    # Scored 1 - P(ham): kept out of the inbox whichever bad class the model names.
+    ("spam", "not_negative_roc_auc"): 0.999, ("spam", "not_negative_recall_at_fpr_0.1pct"): 0.92,
+    ("phishing", "not_negative_recall_at_fpr_0.1pct"): 0.97,
 }
 failed = 0
 for (label, metric), minimum in want.items():
     got = e[label][metric]
     ok = got is not None and got >= minimum
-    print(f"{'ok  ' if ok else 'FAIL'} {label:9s} {metric:22s} {got:.5f} (minimum {minimum})")
+    print(f"{'ok  ' if ok else 'FAIL'} {label:9s} {metric:34s} {got:.5f} (minimum {minimum})")
     failed += not ok
 sys.exit(1 if failed else 0)
 PY

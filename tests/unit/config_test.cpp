@@ -22,7 +22,43 @@ TEST(Config, BuiltInConfigurationLoadsWithItsDocumentedDefaults) {
   EXPECT_EQ(cfg.milter.max_macro_bytes, 64u << 10);
   EXPECT_EQ(cfg.milter.verdict_timeout, std::chrono::seconds(5));
   EXPECT_EQ(cfg.milter.on_failure, failure_action::accept);
-  EXPECT_EQ(cfg.log_level, log::level::info);
+  EXPECT_EQ(cfg.logging.level, log::level::info);
+  EXPECT_EQ(cfg.logging.format, log::format::text);
+  EXPECT_FALSE(cfg.logging.log_subjects);
+  EXPECT_FALSE(cfg.logging.log_domains);
+  EXPECT_TRUE(cfg.http.enabled);
+  EXPECT_EQ(cfg.http.listen(), "127.0.0.1:9895");
+}
+
+TEST(Config, HttpAndLoggingSections) {
+  auto cfg = load_text("http:\n  listen: \"[::1]:9100\"\n  max_connections: 4\n  request_timeout: 2s\n"
+                       "logging:\n  format: json\n  pseudonym_key_file: /etc/k\n  log_domains: true\n"
+                       "  log_subjects: true\n",
+                       "t.yaml");
+  EXPECT_TRUE(cfg.http.enabled);
+  EXPECT_EQ(cfg.http.address, "::1");
+  EXPECT_EQ(cfg.http.port, 9100);
+  EXPECT_EQ(cfg.http.listen(), "[::1]:9100");
+  EXPECT_EQ(cfg.http.max_connections, 4u);
+  EXPECT_EQ(cfg.http.request_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(cfg.logging.format, log::format::json);
+  EXPECT_EQ(cfg.logging.pseudonym_key_file, "/etc/k");
+  EXPECT_TRUE(cfg.logging.log_domains);
+  EXPECT_TRUE(cfg.logging.log_subjects);
+  EXPECT_FALSE(load_text("http:\n  enabled: false\n", "t.yaml").http.enabled);
+  EXPECT_FALSE(load_text("http:\n  listen: none\n", "t.yaml").http.enabled);
+}
+
+TEST(Config, HttpAndLoggingErrorsNameFileLineAndKey) {
+  EXPECT_EQ(error_of("http:\n  listen: localhost:9895\n"),
+            "test.yaml:2:11: 'http.listen': expected ADDRESS:PORT such as 127.0.0.1:9895 or [::1]:9895, or none "
+            "(the address must be an IP literal)");
+  EXPECT_NE(error_of("http:\n  listen: 127.0.0.1:70000\n").find("test.yaml:2:11: 'http.listen'"), std::string::npos);
+  EXPECT_NE(error_of("logging:\n  format: xml\n").find("test.yaml:2:11: 'logging.format': unknown log format"),
+            std::string::npos);
+  EXPECT_NE(error_of("logging:\n  log_subjects: maybe\n").find("test.yaml:2:17: 'logging.log_subjects'"),
+            std::string::npos);
+  EXPECT_EQ(error_of("http:\n  port: 80\n"), "test.yaml:2:3: unknown key 'http.port'");
 }
 
 TEST(Config, EmptyFileMeansDefaults) {

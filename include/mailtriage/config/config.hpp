@@ -47,6 +47,41 @@ struct model_settings {
   std::string path;         // model bundle directory; empty = the built-in default model
   std::string shadow_path;  // optional second model, scored and compared, never acted on
   std::size_t reasons = 5;  // strongest contributions reported per message
+  // PEM Ed25519 public key; when set, every model loaded (active and shadow, at start
+  // and on reload) needs a manifest.sig that verifies with it, and model.path must be
+  // set (the built-in model is not signed).
+  std::string public_key_file;
+};
+
+// Automatic reloads (SIGHUP always reloads).
+struct reload_settings {
+  bool watch = true;  // watch the configuration, model and key files for changes
+  std::chrono::milliseconds debounce{500};  // quiet time after the last change
+};
+
+// The operations endpoint (metrics, health, readiness). Loopback by default: it has
+// no authentication, and metrics reveal traffic volumes and model identity.
+struct http_settings {
+  bool enabled = true;
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
+  std::uint16_t port = 9895;           // 0 = any free port (logged at start-up)
+  std::size_t max_connections = 16;
+  std::chrono::milliseconds request_timeout{10'000};
+
+  // Sets address and port from "127.0.0.1:9895" or "[::1]:9895", or disables the
+  // endpoint for "none". Throws std::invalid_argument saying what is expected.
+  void set_listen(std::string_view text);
+  [[nodiscard]] std::string listen() const;  // "127.0.0.1:9895" / "[::1]:9895"
+};
+
+struct logging_settings {
+  log::level level = log::level::info;
+  log::format format = log::format::text;
+  // Key of the address pseudonyms (16+ bytes). Empty: a random key per process, so
+  // pseudonyms do not correlate across restarts.
+  std::string pseudonym_key_file;
+  bool log_domains = false;   // keep the domain beside the pseudonym
+  bool log_subjects = false;  // GDPR opt-in: verdict lines carry the decoded Subject
 };
 
 struct daemon_config {
@@ -54,7 +89,9 @@ struct daemon_config {
   milter_settings milter;
   model_settings model;
   policy::policy_config policy;
-  log::level log_level = log::level::info;
+  http_settings http;
+  logging_settings logging;
+  reload_settings reload;
 };
 
 // The configuration compiled into the binary (conf/mailtriage.yaml at build time).

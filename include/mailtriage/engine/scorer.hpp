@@ -32,8 +32,16 @@ class scorer {
   // `exact` uses TreeSHAP contributions (slower, for `explain`); the daemon uses the
   // fast approximation.
   [[nodiscard]] scoring score(std::string_view raw, const features::envelope_facts& env, bool exact = false) const;
-  // Probabilities and verdict for an already parsed message.
-  [[nodiscard]] policy::verdict judge(const mime::message& msg, const features::extraction& ex, bool exact) const;
+  // The features of a parsed message for judge(), with `names` filled for the hashed
+  // columns this model splits on, so that judge() can name its reasons without
+  // extracting twice.
+  [[nodiscard]] features::extraction extract(const mime::message& msg, const features::envelope_facts& env,
+                                             features::token_names& names) const;
+  // Probabilities and verdict for an already parsed message. `names` from extract()
+  // (null: hashed reasons are named by a second extraction pass, e.g. for a shadow
+  // model judging another model's extraction).
+  [[nodiscard]] policy::verdict judge(const mime::message& msg, const features::extraction& ex, bool exact,
+                                      const features::token_names* names = nullptr) const;
 
   [[nodiscard]] const model::loaded_model& model() const { return model_; }
   [[nodiscard]] const mime::limits& limits() const { return limits_; }
@@ -41,6 +49,7 @@ class scorer {
  private:
   model::loaded_model model_;
   model::tree_explainer explainer_;
+  features::column_set named_columns_;  // hashed columns the trees split on
   mime::limits limits_;
   std::size_t reasons_;
 };

@@ -34,6 +34,8 @@ struct pii_flags {
 // Column index -> token text ("subj:verify account"), filled only when asked (explain).
 // Several tokens can share a hashed column; all of them are kept, in first-seen order.
 using token_names = std::map<std::uint32_t, std::vector<std::string>>;
+// A set of columns, one bit per column index (bits past the end are not members).
+using column_set = std::vector<bool>;
 
 struct extraction {
   feature_vector vector;

@@ -3,7 +3,7 @@
 // milter8 does: negotiation, macros per stage, connect, HELO, MAIL, RCPT, DATA, each
 // header, end of headers, 64 KiB body chunks with CRLF line endings, end of message,
 // honouring every NO*/NR* flag and SKIP the filter negotiated. Used by the tests and
-// by `mailtriage replay`/`bench`. One client per connection; not thread-safe; the
+// by `mailtriage bench`. One client per connection; not thread-safe; the
 // executor must outlive it.
 #include <chrono>
 #include <cstdint>

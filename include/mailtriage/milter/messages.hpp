@@ -164,5 +164,8 @@ using reply = std::variant<option_negotiation, accept, continue_, discard, rejec
 // A short, content-free name for logs and metrics ("accept", "add_header", ...).
 [[nodiscard]] const char* name_of(const reply& r);
 [[nodiscard]] const char* name_of(const command& c);
+// The outcome a final reply stands for, as logs and metrics name it: name_of(), except
+// that a reply_code is "reject" (5xx) or "tempfail" (4xx).
+[[nodiscard]] const char* outcome_name(const reply& r);
 
 }  // namespace mailtriage::milter

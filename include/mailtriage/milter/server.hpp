@@ -19,6 +19,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "mailtriage/observability/metrics.hpp"
+
 #include "mailtriage/milter/session.hpp"
 #include "mailtriage/milter/socket_spec.hpp"
 
@@ -36,6 +38,10 @@ class message_handler {
 enum class fallback_reason { no_handler, overload, timeout, error };
 [[nodiscard]] const char* describe(fallback_reason r);
 
+// The decision used when no verdict can be had, given the message's headers (so forged
+// verdict headers can still be removed); must not throw.
+using fallback_fn = std::function<decision(fallback_reason, const std::vector<header_ref>&)>;
+
 struct server_options {
   socket_spec listen;
   std::uint32_t socket_mode = 0660;  // unix sockets only
@@ -49,7 +55,9 @@ struct server_options {
   // Waiting for the MTA's next command. Longer than Postfix's smtpd_timeout (300 s), so
   // a slow but live SMTP client never loses its milter connection mid-message.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(600)};
-  // Completing a frame once its first byte arrived (defeats slow-drip senders).
+  // Completing a frame once its first byte arrived, however the bytes trickle in
+  // (defeats slow-drip senders). Also how long a new connection may stay silent before
+  // its negotiation: an MTA sends SMFIC_OPTNEG as soon as it connects.
   std::chrono::milliseconds frame_timeout{std::chrono::seconds(10)};
   // Writing one reply.
   std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};
@@ -58,11 +66,11 @@ struct server_options {
   std::chrono::milliseconds verdict_timeout{std::chrono::seconds(5)};
   session_limits limits;
   session_wants wants;
-  // The decision used when no verdict can be had, given the message's headers (so
-  // forged verdict headers can still be removed); must not throw.
-  std::function<decision(fallback_reason, const std::vector<header_ref>&)> fallback;
+  // The fallback decision until set_handler() replaces it.
+  fallback_fn fallback;
 };
 
+// Cumulative since start; the daemon exposes them as Prometheus metrics.
 struct server_stats {
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> connections_refused{0};  // over max_connections
@@ -72,6 +80,11 @@ struct server_stats {
   std::atomic<std::uint64_t> timeouts{0};  // connections closed by a deadline
   std::atomic<std::uint64_t> fallbacks[4]{};  // indexed by fallback_reason
   std::atomic<std::uint64_t> dropped_modifications{0};
+  std::atomic<std::uint64_t> truncated_messages{0};  // scanned up to the scan limit only
+  // MAIL FROM to the final reply written: the MTA's whole exchange for one message.
+  observability::histogram message_seconds{observability::latency_buckets()};
+  // End of message to decision (worker queue + verdict, or the fallback).
+  observability::histogram verdict_seconds{observability::latency_buckets()};
 };
 
 class server {
@@ -90,12 +103,17 @@ class server {
   // Closes every connection now (after a drain deadline).
   void close_all();
 
-  // The handler for messages that reach end-of-message from now on.
-  void set_handler(std::shared_ptr<const message_handler> handler);
+  // The handler for messages that reach end-of-message from now on. With `fallback`,
+  // the fallback decision is replaced in the same atomic step (both come from one
+  // configuration); without, the current fallback stays. A message uses the pair it
+  // loaded at end-of-message until its reply is sent.
+  void set_handler(std::shared_ptr<const message_handler> handler, fallback_fn fallback = nullptr);
 
   // The bound TCP port (useful with port 0 in tests), or 0 for unix sockets.
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] const server_stats& stats() const;
+  // Messages waiting for or being judged by a worker now.
+  [[nodiscard]] std::size_t pending_verdicts() const;
 
   struct state;  // shared with connections; defined in src/milter/server_state.hpp
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "mailtriage/milter/messages.hpp"
@@ -120,6 +121,7 @@ class session {
 
   // Per message.
   transaction txn_;
+  std::unordered_map<std::string, std::uint32_t> header_name_counts_;  // lower-case name -> seen
   std::size_t macro_bytes_message_ = 0;
   bool skip_sent_ = false;
 };

@@ -36,6 +36,7 @@ struct transaction {
   std::string raw;             // headers + blank line + body, CRLF, at most scan_bytes
   std::size_t message_bytes = 0;  // bytes the MTA sent, scanned or not
   bool truncated = false;      // raw stops at the scan limit
+  std::string session;         // the connection's id in logs ("c00002a"), set by the server
 
   // A macro by name, with or without braces ("i", "{auth_authen}"); message macros
   // shadow connection macros. Empty when absent.

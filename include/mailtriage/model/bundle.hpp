@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mailtriage/model/booster.hpp"
+#include "mailtriage/model/signature.hpp"
 #include "mailtriage/model/token_evidence.hpp"
 
 namespace mailtriage::model {
@@ -67,7 +68,15 @@ void write_bundle(const std::filesystem::path& dir, const booster& b, manifest m
                   const token_evidence* evidence = nullptr);
 
 // Loads and verifies a bundle. `expected_fingerprint` is the running extractor's.
-[[nodiscard]] loaded_model load_bundle(const std::filesystem::path& dir, const std::string& expected_fingerprint);
+// With `trusted`, manifest.sig must verify over manifest.json's exact bytes before
+// anything in the manifest is believed (signature.hpp); an unsigned bundle is refused.
+[[nodiscard]] loaded_model load_bundle(const std::filesystem::path& dir, const std::string& expected_fingerprint,
+                                       const public_key* trusted = nullptr);
+
+// Writes `dir`/manifest.sig: the manifest's signature with the PEM private key in
+// `private_key_file` (written beside, then renamed); returns the key's fingerprint.
+// Checks nothing else: sign what load_bundle accepted.
+[[nodiscard]] std::string sign_bundle(const std::filesystem::path& dir, const std::filesystem::path& private_key_file);
 
 // The same checks on a bundle held in memory (the built-in model): `files` maps each
 // file name to its bytes; `source` names the bundle in errors.

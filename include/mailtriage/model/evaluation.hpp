@@ -24,6 +24,10 @@ struct class_metrics {
   float threshold = 0;
   double fpr_at_threshold = 0, recall_at_threshold = 0;
   std::vector<roc_point> roc;
+  // The same rows scored by 1 - P(negative): how well the filter tells this class from
+  // legitimate mail whatever other non-negative class it names (a spam message scored as
+  // phishing is still kept out of the inbox). NaN for the negative label itself.
+  double not_negative_auc = 0, not_negative_recall_at_1pct = 0, not_negative_recall_at_01pct = 0;
 };
 
 struct evaluation {

@@ -19,6 +19,12 @@ struct sparse_rows {
   void add_row(std::span<const std::uint32_t> cols, std::span<const float> vals);
   // The rows at `which`, in that order (for train/validation splits).
   [[nodiscard]] sparse_rows select(std::span<const std::size_t> which) const;
+  // The same rows without the entries whose column c has keep[c] == false (columns
+  // outside `keep` are kept); the width is unchanged.
+  [[nodiscard]] sparse_rows without_columns(const std::vector<bool>& keep) const;
 };
+
+// How many rows hold an entry in each column (size `columns`).
+[[nodiscard]] std::vector<std::uint32_t> document_frequency(const sparse_rows& rows);
 
 }  // namespace mailtriage::model

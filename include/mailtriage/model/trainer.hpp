@@ -30,6 +30,8 @@ struct train_params {
 struct training_data {
   sparse_rows rows;
   std::vector<int> labels;  // 0 .. classes-1
+  // Per-row weights multiplied into the class weights; empty means all 1.
+  std::vector<float> row_weights;
 };
 
 struct round_score {

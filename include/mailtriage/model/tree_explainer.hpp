@@ -34,6 +34,9 @@ class tree_explainer {
   [[nodiscard]] std::vector<float> predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const;
 
   [[nodiscard]] std::size_t trees() const { return trees_.size(); }
+  // One bit per column, set for the columns some split tests (the only ones that can
+  // contribute to a prediction or appear among reasons); sized to the largest + 1.
+  [[nodiscard]] std::vector<bool> split_columns() const;
 
  private:
   struct node {

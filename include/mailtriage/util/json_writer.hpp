@@ -38,7 +38,10 @@ class json_writer {
 
   [[nodiscard]] const std::string& str() const { return out_; }
 
+  // A JSON string literal: quotes, backslashes and control characters escaped, and
+  // bytes that are not valid UTF-8 replaced by U+FFFD so the output is always valid.
   static std::string escape(std::string_view s);
+  static void append_escaped(std::string& out, std::string_view s);
 
  private:
   void before_value();

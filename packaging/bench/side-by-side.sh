@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# mailtriaged, rspamd and spamass-milter (+ spamd) side by side, in one run, on loopback,
+# measured by the same client (`mailtriage bench`) on the same corpus; then Postfix end to
+# end (smtp-source -> Postfix -> smtp-sink) with and without mailtriaged, and mailtriaged's
+# memory with 1,000 idle milter connections. Results are printed as Markdown tables (the
+# source of docs/PERFORMANCE.md). Not run in CI: it installs packages and takes minutes.
+#
+# Offline by construction: rspamd's DNS goes to a stub on 127.0.0.1 that answers NXDOMAIN
+# (with an SOA record, which rspamd needs to accept the answer) to every query; its RBL and
+# fuzzy modules are off; SpamAssassin runs with --local (no network tests) and no Bayes.
+#
+# Usage (as root, from the repository, after a release build):
+#   packaging/bench/side-by-side.sh [CORPUS_DIR]        (default ../shared/corpus/train)
+# Environment:
+#   MAILTRIAGE, MAILTRIAGED   binaries (default build/release/src/...)
+#   SAMPLE_EVERY=7            rspamd and mailtriaged run on every 7th corpus message
+#   SA_EVERY=33               spamass-milter (slow) runs on every 33rd message; so do the
+#                             other two, for a like-for-like line
+#   CONCURRENCY=8             client connections
+#   PIN=1                     client on CPU 0, filters on CPU 1 (taskset), so the client does
+#                             not steal the filter's core; PIN=0 lets the scheduler decide
+#   POSTFIX_MESSAGES=2000     messages per Postfix end-to-end phase
+#   RATE=500                  offered load (messages/s) of the open-loop latency run
+#   SKIP_INSTALL=1            do not apt-get install
+#   E2E_KEEP=1                keep the work directory
+set -uo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+corpus="$(cd "${1:-$repo/../shared/corpus/train}" && pwd)" || { echo "no corpus" >&2; exit 66; }
+MAILTRIAGE="${MAILTRIAGE:-$repo/build/release/src/mailtriage}"
+export MAILTRIAGED="${MAILTRIAGED:-$repo/build/release/src/mailtriaged}"
+sample_every="${SAMPLE_EVERY:-7}"
+sa_every="${SA_EVERY:-33}"
+concurrency="${CONCURRENCY:-8}"
+pin="${PIN:-1}"
+postfix_messages="${POSTFIX_MESSAGES:-2000}"
+rate="${RATE:-500}"
+
+# shellcheck source=SCRIPTDIR/../../tests/e2e/lib.sh
+source "$repo/tests/e2e/lib.sh"
+e2e_require_env
+[[ -x "$MAILTRIAGE" && -x "$MAILTRIAGED" ]] || e2e_skip "build first: cmake --build --preset release"
+
+if [[ "${SKIP_INSTALL:-0}" != 1 ]]; then
+    # Debian's packages; policy-rc.d-style: the packages' own services are not used.
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+        rspamd spamassassin spamd spamc spamass-milter python3 >/dev/null || e2e_fail "apt-get install failed"
+fi
+e2e_init side_by_side
+W="$E2E_DIR"
+ulimit -n 8192
+
+client_cpu=() filter_cpu=()
+if [[ "$pin" == 1 ]]; then client_cpu=(taskset -c 0); filter_cpu=(taskset -c 1); fi
+
+# ------------------------------------------------------------------ corpus samples
+sample_dir() {  # sample_dir NAME EVERY: symlinks to every EVERY-th message, labels kept
+    local dir="$W/$1" every="$2" i=0 f
+    while IFS= read -r f; do
+        if ((i++ % every == 0)); then
+            mkdir -p "$dir/$(basename "$(dirname "$f")")"
+            ln -s "$f" "$dir/$(basename "$(dirname "$f")")/"
+        fi
+    done < <(find "$corpus" -type f -name '*.eml' | sort)
+    echo "$dir"
+}
+sample="$(sample_dir sample "$sample_every")"
+sa_sample="$(sample_dir sa_sample "$sa_every")"
+count_files() { find -L "$1" -type f | wc -l; }
+e2e_log "corpus $(count_files "$corpus") messages; sample $(count_files "$sample"); SpamAssassin sample $(count_files "$sa_sample")"
+
+# ------------------------------------------------------------------ DNS stub
+dns_port=$(e2e_free_port)
+cat >"$W/dns_stub.py" <<'EOF'
+# Answers every DNS query with NXDOMAIN plus an SOA record in the authority section
+# (resolvers such as rspamd's drop a bare NXDOMAIN and wait for their timeout).
+import socket, struct, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", int(sys.argv[1])))
+soa_rdata = b"\x00\x00" + struct.pack(">IIIII", 1, 3600, 600, 86400, 60)
+soa = b"\x00" + struct.pack(">HHIH", 6, 1, 60, len(soa_rdata)) + soa_rdata
+while True:
+    q, peer = sock.recvfrom(4096)
+    if len(q) < 12:
+        continue
+    qid, flags = struct.unpack(">HH", q[:4])
+    i = 12
+    while i < len(q) and q[i] != 0:
+        i += q[i] + 1
+    question = q[12:i + 5]
+    rflags = 0x8000 | (flags & 0x7900) | 0x0080 | 3  # QR, opcode+RD kept, RA, NXDOMAIN
+    sock.sendto(struct.pack(">HHHHHH", qid, rflags, 1, 0, 1, 0) + question + soa, peer)
+EOF
+python3 "$W/dns_stub.py" "$dns_port" &
+e2e_track_pid $!
+
+# ------------------------------------------------------------------ rspamd
+rspamd_port=$(e2e_free_port)
+R="$W/rspamd"
+mkdir -p "$R/override.d" "$R/local.d" "$R/db" "$R/run" "$R/log"
+chown -R _rspamd:_rspamd "$R/db" "$R/run" "$R/log"
+cat >"$R/override.d/worker-proxy.inc" <<EOF
+bind_socket = "127.0.0.1:$rspamd_port";
+milter = yes;
+timeout = 120s;
+upstream "local" { default = yes; self_scan = yes; }
+count = 1;
+max_retries = 1;
+discard_on_reject = false;
+quarantine_on_reject = false;
+spam_header = "X-Spam";
+reject_message = "Spam message rejected";
+EOF
+# Self-scan: the proxy scans, no normal worker; no controller (statistics over HTTP).
+echo 'count = -1;' >"$R/override.d/worker-normal.inc"
+echo 'count = -1;' >"$R/override.d/worker-controller.inc"
+cat >"$R/override.d/options.inc" <<EOF
+dns { nameserver = ["127.0.0.1:$dns_port"]; timeout = 1s; retransmits = 1; sockets = 16; }
+EOF
+cat >"$R/override.d/logging.inc" <<EOF
+type = "file";
+filename = "$R/log/rspamd.log";
+level = "warning";
+EOF
+for module in rbl fuzzy_check asn; do echo 'enabled = false;' >"$R/local.d/$module.conf"; done
+rspamd_start() {
+    "${filter_cpu[@]}" rspamd -f -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf \
+        --var="LOCAL_CONFDIR=$R" --var="DBDIR=$R/db" --var="RUNDIR=$R/run" --var="LOGDIR=$R/log" \
+        >"$W/rspamd.out" 2>&1 &
+    rspamd_pid=$!
+    e2e_track_pid "$rspamd_pid"
+    e2e_wait_until 60 "rspamd proxy on $rspamd_port" e2e_port_listening "$rspamd_port" ||
+        { cat "$W/rspamd.out" "$R/log/rspamd.log" >&2; e2e_fail "rspamd did not start"; }
+}
+
+# ------------------------------------------------------------------ spamd + spamass-milter
+spamd_port=$(e2e_free_port)
+sam_port=$(e2e_free_port)
+S="$W/sa"
+mkdir -p "$S/site" "$S/home"
+chown debian-spamd "$S/home"
+cat >"$S/site/local.cf" <<'EOF'
+# Offline: no DNS, no network tests, no Bayes (no trained database to use), no auto-learn.
+dns_available no
+use_bayes 0
+bayes_auto_learn 0
+skip_rbl_checks 1
+EOF
+cp /etc/spamassassin/init.pre /etc/spamassassin/v*.pre "$S/site/" 2>/dev/null
+spamassassin_start() {
+    "${filter_cpu[@]}" spamd --local --max-children 4 --listen "127.0.0.1:$spamd_port" -u debian-spamd \
+        --siteconfigpath "$S/site" --helper-home-dir "$S/home" --nouser-config --syslog stderr \
+        >"$W/spamd.log" 2>&1 &
+    spamd_pid=$!
+    e2e_track_pid "$spamd_pid"
+    e2e_wait_until 120 "spamd on $spamd_port" e2e_port_listening "$spamd_port" ||
+        { cat "$W/spamd.log" >&2; e2e_fail "spamd did not start"; }
+    # Foreground (no -f); one spamc process per message, as spamass-milter works.
+    "${filter_cpu[@]}" spamass-milter -p "inet:$sam_port@127.0.0.1" -- -d 127.0.0.1 -p "$spamd_port" \
+        >"$W/spamass-milter.log" 2>&1 &
+    sam_pid=$!
+    e2e_track_pid "$sam_pid"
+    e2e_wait_until 20 "spamass-milter on $sam_port" e2e_port_listening "$sam_port" ||
+        { cat "$W/spamass-milter.log" >&2; e2e_fail "spamass-milter did not start"; }
+}
+
+# ------------------------------------------------------------------ mailtriaged
+mt_port=$(e2e_free_port)
+mailtriaged_start() {
+    "${filter_cpu[@]}" "$MAILTRIAGED" --listen "inet:$mt_port@127.0.0.1" --log-level warning \
+        >"$W/mailtriaged.log" 2>&1 &
+    mt_pid=$!
+    e2e_track_pid "$mt_pid"
+    e2e_wait_until 30 "mailtriaged on $mt_port" e2e_port_listening "$mt_port" ||
+        { cat "$W/mailtriaged.log" >&2; e2e_fail "mailtriaged did not start"; }
+}
+
+# ------------------------------------------------------------------ measuring
+results="$W/results.jsonl"
+: >"$results"
+bench() {  # bench NAME PORT PIDS DIR [bench options...]
+    local name="$1" port="$2" pids="$3" dir="$4"
+    shift 4
+    local cmd=("${client_cpu[@]}" "$MAILTRIAGE" bench --socket "inet:$port@127.0.0.1" --concurrency "$concurrency"
+               --daemon-pid "$pids" --json "$@" "$dir")
+    e2e_log "$name: ${cmd[*]}"
+    local out
+    out=$("${cmd[@]}") || e2e_log "$name: some messages failed"
+    printf '%s\n' "$out"
+    python3 - "$name" "$(basename "$dir")" "$out" >>"$results" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[3]); r["filter"] = sys.argv[1]; r["corpus"] = sys.argv[2]
+print(json.dumps(r))
+EOF
+}
+
+mailtriaged_start
+# 1,000 idle connections on the fresh daemon, before any traffic has grown its heap.
+cat >"$W/idle.py" <<'EOF'
+# Opens N milter connections, negotiates on each, then reports the filter's VmRSS.
+import socket, struct, sys
+port, n, pid = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def rss():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss()
+conns = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(struct.pack(">IcIII", 13, b"O", 6, 0x1FF, 0x1FFFFF))
+    s.recv(4096)
+    conns.append(s)
+print(f'{{"idle_connections": {len(conns)}, "rss_kib_before": {before}, "rss_kib_idle": {rss()}}}')
+for s in conns:
+    s.close()
+EOF
+idle=$(python3 "$W/idle.py" "$mt_port" 1000 "$mt_pid") || e2e_fail "idle connections"
+e2e_log "idle: $idle"
+
+rspamd_start
+spamassassin_start
+e2e_log "up: mailtriaged $mt_pid :$mt_port, rspamd $rspamd_pid :$rspamd_port, spamd $spamd_pid :$spamd_port, spamass-milter $sam_pid :$sam_port, DNS stub :$dns_port"
+
+# Warm-up (lazy maps, first compilation of rules), not measured.
+"$MAILTRIAGE" bench --socket "inet:$mt_port@127.0.0.1" --limit 50 "$sample" >/dev/null
+"$MAILTRIAGE" bench --socket "inet:$rspamd_port@127.0.0.1" --limit 50 "$sample" >/dev/null
+"$MAILTRIAGE" bench --socket "inet:$sam_port@127.0.0.1" --limit 5 "$sa_sample" >/dev/null
+
+bench mailtriaged "$mt_port" "$mt_pid" "$corpus"
+bench mailtriaged "$mt_port" "$mt_pid" "$sample"
+bench rspamd "$rspamd_port" "$rspamd_pid" "$sample"
+bench mailtriaged "$mt_port" "$mt_pid" "$sa_sample"
+bench rspamd "$rspamd_port" "$rspamd_pid" "$sa_sample"
+bench spamass-milter "$sam_port" "$spamd_pid,$sam_pid" "$sa_sample"
+# Latency at a fixed offered rate (open loop), 20 s.
+bench mailtriaged "$mt_port" "$mt_pid" "$corpus" --rate "$rate" --duration 20 --concurrency 64
+
+kill "$sam_pid" "$spamd_pid" "$rspamd_pid" 2>/dev/null
+
+# ------------------------------------------------------------------ Postfix end to end
+# One private instance (tests/e2e/lib.sh), the same message N times over 20 sessions,
+# first with no milter, then with mailtriaged; time until every message is at the sink.
+msg_file="$(find "$corpus" -path '*/ham/*' -name '*.eml' | sort | sed -n 100p)"
+e2e_start_sink
+# shellcheck disable=SC2034  # read by e2e_start_postfix
+E2E_MILTER_PORT="$mt_port"
+e2e_start_postfix tempfail
+postfix_phase() {  # postfix_phase NAME MILTERS
+    local name="$1" milters="$2"
+    postconf -c "$E2E_PF" -e "smtpd_milters = $milters" >/dev/null
+    postfix -c "$E2E_PF" reload >/dev/null 2>&1
+    sleep 2
+    rm -f "$E2E_SINK_DIR"/*
+    local t0 t1
+    t0=$(e2e_now)
+    "${client_cpu[@]}" smtp-source -s 20 -m "$postfix_messages" -F "$msg_file" -f sender@example.org \
+        -t rcpt@example.net "127.0.0.1:$E2E_SMTP_PORT" || e2e_fail "smtp-source failed"
+    e2e_wait_until 300 "$postfix_messages messages at the sink" \
+        bash -c "[[ \$(find '$E2E_SINK_DIR' -type f | wc -l) -ge $postfix_messages ]]" ||
+        e2e_fail "$name: not every message reached the sink"
+    t1=$(e2e_now)
+    python3 -c "import json; print(json.dumps({'postfix': '$name', 'messages': $postfix_messages, 'seconds': $t1 - $t0, 'messages_per_second': $postfix_messages / ($t1 - $t0)}))" >>"$results"
+    e2e_log "postfix $name: $(tail -1 "$results")"
+}
+postfix_phase none ""
+postfix_phase mailtriaged "inet:127.0.0.1:$mt_port"
+e2e_stop_postfix
+
+# ------------------------------------------------------------------ report
+python3 - "$results" "$idle" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+idle = json.loads(sys.argv[2])
+print(f"\nmachine: {sys.argv[3]} cores,{sys.argv[4]}\n")
+print("| filter | corpus | messages | msg/s | filter CPU s | msg per CPU-s | p50 ms | p99 ms | max ms | failed | final replies |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+per_cpu = {}
+for r in rows:
+    if "filter" not in r:
+        continue
+    mode = f" @{r['offered_rate']:.0f}/s" if r["offered_rate"] else ""
+    l = r["latency_ms"]
+    finals = ", ".join(f"{k} {v}" for k, v in r["final_replies"].items())
+    print(f"| {r['filter']}{mode} | {r['corpus']} | {r['answered']} | {r['messages_per_second']:.0f} | "
+          f"{r.get('filter_cpu_seconds', 0):.2f} | {r.get('messages_per_cpu_second', 0):.0f} | {l['p50']:.2f} | "
+          f"{l['p99']:.2f} | {l['max']:.2f} | {r['failed']} | {finals} |")
+    if not mode:
+        per_cpu[(r["filter"], r["corpus"])] = r.get("messages_per_cpu_second", 0)
+print()
+for corpus, other in (("sample", "rspamd"), ("sa_sample", "rspamd"), ("sa_sample", "spamass-milter")):
+    a, b = per_cpu.get(("mailtriaged", corpus)), per_cpu.get((other, corpus))
+    if a and b:
+        print(f"- {corpus}: mailtriaged / {other} messages per CPU-second = {a / b:.1f}x")
+pf = {r["postfix"]: r for r in rows if "postfix" in r}
+if len(pf) == 2:
+    print(f"- Postfix end to end: no milter {pf['none']['messages_per_second']:.0f} msg/s, with mailtriaged "
+          f"{pf['mailtriaged']['messages_per_second']:.0f} msg/s "
+          f"({100 * pf['mailtriaged']['messages_per_second'] / pf['none']['messages_per_second']:.0f}%)")
+print(f"- mailtriaged RSS: {idle['rss_kib_before'] / 1024:.1f} MiB before, "
+      f"{idle['rss_kib_idle'] / 1024:.1f} MiB with {idle['idle_connections']} idle connections")
+EOF
+cp "$results" "${RESULTS_OUT:-/tmp/side-by-side-results.jsonl}"
