@@ -3,7 +3,7 @@
 # --log-level debug (its most verbose) judges generated messages with distinctive
 # addresses and subjects and, when ../shared/corpus (or MAILTRIAGE_CORPUS) is present,
 # a sample of real messages, replayed through the milter protocol by `mailtriage
-# replay`. Every address in From/To/Cc/Reply-To/Sender/Return-Path, every local part
+# bench`. Every address in From/To/Cc/Reply-To/Sender/Return-Path, every local part
 # of 4+ characters, and every subject of 12+ characters (long enough not to match log
 # vocabulary by chance) is then searched for in the log.
 #
@@ -101,8 +101,8 @@ for ((i = 0; i < 300; i++)); do
     kill -0 "$pid" 2>/dev/null || fail "mailtriaged exited: $(cat "$dir/daemon.log")"
     sleep 0.05
 done
-timeout 300 "$cli" replay --socket "inet:$port@127.0.0.1" --concurrency 2 "$dir/msgs" >"$dir/replay.log" 2>&1 ||
-    fail "replay failed: $(cat "$dir/replay.log")"
+timeout 300 "$cli" bench --socket "inet:$port@127.0.0.1" --concurrency 2 "$dir/msgs" >"$dir/replay.log" 2>&1 ||
+    fail "mailtriage bench failed: $(cat "$dir/replay.log")"
 kill -TERM "$pid"; wait "$pid"; pid=""
 judged=$(grep -c 'event=verdict' "$dir/daemon.log")
 echo "replayed: $(grep -m1 -i 'messages' "$dir/replay.log"); $judged verdict lines; log $(wc -l <"$dir/daemon.log") lines"
