@@ -20,6 +20,8 @@ test_packages=(
   procps psmisc                         # ps/pkill used by the test scripts
   man-db groff-base                     # man -l checks of the man pages
   python3                               # SMTP client and JSON checks in the e2e and quality tests
+  clang-14 libclang-rt-14-dev llvm-14   # libFuzzer targets (preset fuzz) and llvm-symbolizer for reports
+  passwd                                # useradd/groupadd: the privilege-drop test's throwaway user
   python3-yaml                          # Kubernetes manifest checks
   systemd                               # systemd-analyze verify/security of the unit (not as init)
   strace                                # the unit's sandbox checked against the daemon's system calls

@@ -31,6 +31,9 @@ milter_settings read_milter(yaml_section s) {
   }
   if (used != mode.size() || parsed > 0777) s.fail("socket_mode", "expected an octal mode such as \"0660\"");
   m.socket_mode = static_cast<std::uint32_t>(parsed);
+  // Names only: resolved against the user database when the daemon starts.
+  m.user = s.text("user", "");
+  m.socket_group = s.text("socket_group", "");
 
   m.max_connections = s.integer("max_connections", 1000, 1, 100'000);
   m.io_threads = s.integer("io_threads", 1, 1, 64);

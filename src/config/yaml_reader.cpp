@@ -178,10 +178,18 @@ std::vector<yaml_section> yaml_section::items(const std::string& key) {
   return out;
 }
 
+std::string yaml_section::key_name(const YAML::Node& key) const {
+  // YAML allows any node as a key ("? [a, b]: c"); ours are all plain names.
+  if (!key.IsScalar())
+    throw config_error(where(key) + ": " + (path_.empty() ? "" : "'" + path_ + "': ") +
+                       "expected a plain key name, not a list or mapping");
+  return key.Scalar();
+}
+
 std::vector<std::string> yaml_section::keys() const {
   std::vector<std::string> out;
   if (!node_.IsDefined() || !node_.IsMap()) return out;
-  for (auto it = node_.begin(); it != node_.end(); ++it) out.push_back(it->first.as<std::string>());
+  for (auto it = node_.begin(); it != node_.end(); ++it) out.push_back(key_name(it->first));
   return out;
 }
 
@@ -196,7 +204,7 @@ yaml_section yaml_section::section(const std::string& key) {
 void yaml_section::finish() const {
   if (!node_.IsDefined() || !node_.IsMap()) return;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
+    const std::string key = key_name(it->first);
     if (!used_.contains(key)) {
       std::string name = path_.empty() ? key : path_ + "." + key;
       throw config_error(where(it->first) + ": unknown key '" + name + "'");

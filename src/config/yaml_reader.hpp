@@ -45,6 +45,8 @@ class yaml_section {
  private:
   std::optional<YAML::Node> value_of(const std::string& key);
   std::string where(const YAML::Node& n) const;
+  // A mapping key as text; config_error for a list or mapping used as a key.
+  std::string key_name(const YAML::Node& key) const;
 
   YAML::Node node_;
   std::string path_;

@@ -18,6 +18,7 @@
 #include "config_source.hpp"
 #include "daemon_metrics.hpp"
 #include "logging_setup.hpp"
+#include "privileges.hpp"
 #include "fd_limit.hpp"
 #include "reloader.hpp"
 #include "server_options.hpp"
@@ -88,6 +89,7 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_code) {
 }
 
 int serve(const daemon::config_source& source, config::daemon_config cfg) {
+  const daemon::run_identity identity = daemon::resolve_identity(cfg.milter);
   daemon::raise_fd_limit(cfg.milter.max_connections);
   // Declared first: every engine, the server, the reloader and the HTTP endpoint refer to it.
   observability::registry metrics;
@@ -97,7 +99,9 @@ int serve(const daemon::config_source& source, config::daemon_config cfg) {
   daemon::log_engine("engine_loaded", cfg, *first_engine, "start",
                      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - build_start));
   asio::io_context io(static_cast<int>(cfg.milter.io_threads));
-  milter::server srv(io, daemon::to_server_options(cfg), first_engine);
+  milter::server_options server_opts = daemon::to_server_options(cfg);
+  daemon::apply_socket_owner(identity, server_opts);
+  milter::server srv(io, server_opts, first_engine);
   srv.start();
 
   // Ready: an engine (model) is loaded, which is the case from here on, and no drain
@@ -128,6 +132,9 @@ int serve(const daemon::config_source& source, config::daemon_config cfg) {
     log::info("http_listening", {{"address", where + ":" + std::to_string(http->port())},
                                  {"paths", "/metrics /healthz /readyz"}});
   }
+  // Bound (a unix socket already given to milter.user, the HTTP port open): no root
+  // beyond this point.
+  daemon::drop_privileges(identity);
   log::info("listening", {{"socket", cfg.milter.listen.to_string()},
                           {"config", cfg.source},
                           {"workers", daemon::to_server_options(cfg).worker_threads},
@@ -199,7 +206,8 @@ int main(int argc, char** argv) {
                                   {"detail", "no logging.pseudonym_key_file: address pseudonyms do not correlate "
                                              "across restarts"}});
     if (opts->check_only) {
-      auto e = engine::build_engine(cfg);  // the model and policy must load too
+      (void)daemon::resolve_identity(cfg.milter);  // milter.user and socket_group must exist
+      auto e = engine::build_engine(cfg);          // the model and policy must load too
       std::cout << cfg.source << ": configuration OK (model " << e->active().model().id << ", "
                 << e->policy().rules.size() << " rules)\n";
       return 0;

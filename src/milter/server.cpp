@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -155,7 +157,12 @@ void server::start() {
     acc.bind(endpoint);
     if (spec.type == socket_spec::kind::unix_path &&
         ::chmod(spec.path.c_str(), static_cast<mode_t>(state_->options.socket_mode)) != 0)
-      throw std::runtime_error("chmod failed");
+      throw std::runtime_error(std::string("chmod failed: ") + std::strerror(errno));
+    const auto& o = state_->options;
+    if (spec.type == socket_spec::kind::unix_path && (o.socket_uid || o.socket_gid) &&
+        ::chown(spec.path.c_str(), o.socket_uid ? static_cast<uid_t>(*o.socket_uid) : static_cast<uid_t>(-1),
+                o.socket_gid ? static_cast<gid_t>(*o.socket_gid) : static_cast<gid_t>(-1)) != 0)
+      throw std::runtime_error(std::string("chown failed: ") + std::strerror(errno));
     acc.listen(asio::socket_base::max_listen_connections);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot listen on " + spec.to_string() + ": " + e.what());

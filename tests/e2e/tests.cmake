@@ -22,6 +22,10 @@ add_test(NAME e2e.postfix_policy
          COMMAND ${_mailtriage_e2e_dir}/postfix_policy.sh)
 add_test(NAME e2e.postfix_tempfail_retry
          COMMAND ${_mailtriage_e2e_dir}/postfix_tempfail_retry.sh)
+# Forged X-Triage-* headers (judged and fallback) never reach the next hop; the
+# debug-level log holds none of the run's addresses or subjects.
+add_test(NAME e2e.postfix_security
+         COMMAND ${_mailtriage_e2e_dir}/postfix_security.sh)
 # 10,000 messages through kill -9/restarts, model corruption/deletion/replacement, a
 # verdict deadline and a full log disk; the issue's full run (100,000 messages, 10
 # kills) is the same script with E2E_FAULT_MESSAGES=100000 E2E_FAULT_KILLS=10.
@@ -33,6 +37,7 @@ set_tests_properties(
     e2e.postfix_kill_restart
     e2e.postfix_policy
     e2e.postfix_tempfail_retry
+    e2e.postfix_security
     e2e.postfix_faults
     PROPERTIES
         ENVIRONMENT "MAILTRIAGED=$<TARGET_FILE:mailtriaged>"

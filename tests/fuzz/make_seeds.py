@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the fuzz seed corpus (tests/fuzz/seeds/): small hand-made messages and broken
-MIME. Deterministic; re-run after editing. No corpus messages are copied."""
+"""Writes the fuzz seed corpora (tests/fuzz/seeds/<corpus>/): small hand-made messages
+and broken MIME (mime, shared by the mime and features targets), milter conversations as
+Postfix sends them (milter) and configuration files (config). Deterministic; re-run after
+editing. Regression inputs of fixed bugs (regress-*) are committed beside them and left
+alone here. No corpus messages are copied."""
 import os
+import struct
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
+ROOT = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(ROOT, "seeds", "mime")
 
 seeds = {
     "empty": b"",
@@ -29,8 +34,127 @@ seeds = {
     "urls": b"Content-Type: text/plain\n\nhttp://user@[::1]:8080/x https://xn--80ak6aa92e.com www.bit.ly/abc http://%zz/ http:// https://a..b/\n",
 }
 
-os.makedirs(HERE, exist_ok=True)
-for name, data in sorted(seeds.items()):
-    with open(os.path.join(HERE, name + ".eml"), "wb") as f:
-        f.write(data)
-print(len(seeds), "seeds written to", HERE)
+
+
+# ---- milter: MTA → filter byte streams (tests/fuzz/milter_fuzz.cpp input layout) ----
+
+def z(*parts):
+    """NUL-terminated strings, as milter string fields are."""
+    return b"".join(p + b"\0" for p in parts)
+
+
+def optneg(version=6, actions=0x1FF, protocol=0x1FFFFF):
+    return (b"O", struct.pack(">III", version, actions, protocol))
+
+
+def conversation(headers, body_chunks, protocol=0x1FFFFF, messages=1, end=b"Q"):
+    cmds = [optneg(protocol=protocol),
+            (b"D", b"C" + z(b"j", b"mx.example.net", b"{daemon_name}", b"smtpd")),
+            (b"C", z(b"client.example.com") + b"4" + struct.pack(">H", 41234) + z(b"192.0.2.7")),
+            (b"D", b"H" + z(b"{tls_version}", b"TLSv1.3")),
+            (b"H", z(b"client.example.com"))]
+    for n in range(messages):
+        cmds += [(b"D", b"M" + z(b"i", b"4QX%dZ" % n, b"{auth_authen}", b"alice")),
+                 (b"M", z(b"<sender@mail.example.com>", b"SIZE=1234", b"BODY=8BITMIME")),
+                 (b"D", b"R" + z(b"{rcpt_addr}", b"bob@example.org")),
+                 (b"R", z(b"<bob@example.org>")),
+                 (b"R", z(b"<carol@sub.example.org>", b"NOTIFY=NEVER")),
+                 (b"T", b"")]
+        cmds += [(b"L", z(name, value)) for name, value in headers]
+        cmds.append((b"N", b""))
+        cmds += [(b"B", chunk) for chunk in body_chunks]
+        cmds.append((b"E", b""))
+    cmds.append((end, b""))
+    return cmds
+
+
+def raw_stream(cmds, read_size=64):
+    out = bytes([((read_size - 1) << 1) & 0xFE])
+    for code, payload in cmds:
+        out += struct.pack(">I", len(payload) + 1) + code + payload
+    return out
+
+
+def records(cmds, read_size=128):
+    out = bytes([(((read_size - 1) << 1) | 1) & 0xFF])
+    for code, payload in cmds:
+        n = len(payload)
+        out += code + (bytes([n]) if n < 0x80 else bytes([0x80 | (n >> 8), n & 0xFF])) + payload
+    return out
+
+
+plain_headers = [(b"From", b" Alice <alice@mail.example.com>"), (b"To", b" bob@example.org"),
+                 (b"Subject", b" quarterly figures"), (b"Date", b" Mon, 3 Mar 2025 10:00:00 +0000"),
+                 (b"Message-ID", b" <1@mail.example.com>")]
+forged = plain_headers + [(b"X-Triage-Score", b" 0.000"), (b"x-triage-category", b" ham"),
+                          (b"X-TRIAGE-Verdict", b" category=ham;\n\tscore=0.0"), (b"X-Triage-Score", b" 1")]
+body = [b"Hello Bob,\r\nthe figures are attached.\r\n", b"http://192.0.2.1/login card 4111 1111 1111 1111\r\n"]
+milter_seeds = {
+    "plain_raw": raw_stream(conversation(plain_headers, body)),
+    "plain_records": records(conversation(plain_headers, body)),
+    "forged_headers_records": records(conversation(forged, body)),
+    "two_messages_records": records(conversation(plain_headers, body, messages=2, end=b"K")),
+    "tiny_reads_raw": raw_stream(conversation(plain_headers[:2], body[:1]), read_size=1),
+    "mds_1m_records": records(conversation(plain_headers, [b"x" * 3000], protocol=0x201FFFFF)),
+    "no_nr_flags_records": records(conversation(plain_headers, body, protocol=0)),
+    "v2_records": records([optneg(version=2, protocol=0), (b"C", z(b"h") + b"U"), (b"H", z(b"h")),
+                           (b"M", z(b"<>")), (b"R", z(b"<x@y>")), (b"L", z(b"Subject", b"x")),
+                           (b"N", b""), (b"E", b"tail"), (b"Q", b"")]),
+    "abort_midway_records": records(conversation(plain_headers, body)[:9] + [(b"A", b""), (b"U", z(b"XYZZY")),
+                                                                           (b"M", z(b"<a@b>")), (b"Q", b"")]),
+    "unix_connect_records": records([optneg(), (b"C", z(b"localhost") + b"L" + struct.pack(">H", 0) + z(b"/run/x")),
+                                     (b"C", z(b"again") + b"6" + struct.pack(">H", 25) + z(b"::1")), (b"Q", b"")]),
+    "many_headers_records": records(conversation([(b"X-H%d" % i, b" v") for i in range(40)], body)),
+}
+
+
+# ---- config: YAML texts for config::load_text ---------------------------------------
+
+with open(os.path.join(ROOT, "..", "..", "conf", "mailtriage.yaml"), "rb") as f:
+    shipped = f.read()
+config_seeds = {
+    "shipped": shipped,
+    "empty": b"",
+    "rules": b"""milter:
+  listen: unix:/run/mailtriage/mailtriaged.sock
+  socket_mode: "0600"
+  timeouts: {idle: 5m, verdict: 1500ms}
+  limits: {scan_bytes: 2MiB, max_data_size: 1MiB}
+  on_failure: tempfail
+model: {reasons: 3}
+policy:
+  headers: {prefix: X-Spam-, category: X-Spam-Class, score: X-Spam-Prob, reasons: "",
+            verdict: X-Spam-Verdict, status: X-Spam-Status, max_reasons: 2}
+  rules:
+    - name: hold
+      match: {flagged: [phishing, spam], min_score: 0.9, pii: [any]}
+      actions:
+        - quarantine: "held {score} by {rule}"
+        - add_header: {name: X-Spam-Rule, value: "{rule} {queue_id}"}
+      stop: true
+    - name: route
+      match: {sender_domain: [example.com], recipient_domain: example.org, authenticated: false,
+              min_size: 1KiB, max_size: 10MiB, max_score: 0.5}
+      actions: [{subject_prefix: "[ext] "}, {add_recipient: a@b.example}, {remove_recipients: true}]
+      shadow: true
+    - name: no
+      match: {category: spam}
+      actions: [{reject: "550 5.7.1 no {category}"}, {tempfail: "451 4.7.1 later"}, {discard: true}, {accept: true}]
+logging: {level: debug}
+""",
+    "errors": b"milter:\n  listen: inet:99999@localhost\n  socket_mode: 0999\n  bogus: 1\npolicy:\n  rules: [{actions: [{reject: 250 ok}]}]\n",
+    "yaml_features": b"%YAML 1.2\n---\nmilter: &m {max_connections: !!int 10, io_threads: 0x2}\nmodel: *m\n? [a, b]\n: c\n...\n",
+    "nesting": b"policy: {rules: [[[[[{}]]]]]}\n" + b"x: " + b"[" * 64 + b"]" * 64 + b"\n",
+    "durations": b"milter:\n  timeouts: {idle: 18446744073709551615h, frame: -1s, write: 1.5s, verdict: 0ms, drain: 9e9m}\n",
+}
+
+corpora = {"mime": ({k + ".eml": v for k, v in seeds.items()}),
+           "milter": ({k + ".bin": v for k, v in milter_seeds.items()}),
+           "config": ({k + ".yaml": v for k, v in config_seeds.items()})}
+for corpus, files in corpora.items():
+    d = os.path.join(ROOT, "seeds", corpus)
+    os.makedirs(d, exist_ok=True)
+    for name, data in sorted(files.items()):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    print(len(files), "seeds written to", d)

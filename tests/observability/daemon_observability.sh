@@ -121,7 +121,15 @@ check "mailtriage_ready while draining" "$(metric mailtriage_ready)" 0
 kill -0 "$E2E_PID_DAEMON" 2>/dev/null || e2e_fail "the daemon did not wait for the message in flight"
 exec 7>&-  # the held connection closes: the drain completes
 wait "$hold_pid" 2>/dev/null
-e2e_stop_daemon
+# The drain ends the daemon by itself; a second SIGTERM (e2e_stop_daemon) could land
+# after its signal handlers are gone (an ASan build spends a second in its leak check
+# at exit) and kill it with status 143.
+daemon_gone() { ! kill -0 "$E2E_PID_DAEMON" 2>/dev/null; }
+e2e_wait_until 15 "the daemon to exit after the drain" daemon_gone || e2e_fail "the daemon did not exit after the drain"
+wait "$E2E_PID_DAEMON"
+rc=$?
+E2E_PID_DAEMON=""
+[[ $rc -eq 0 ]] || e2e_fail "mailtriaged exited with status $rc after the drain (want 0)"
 
 [[ $failures -eq 0 ]] || e2e_fail "$failures check(s) failed"
 e2e_log "PASS: metrics, readiness, drain and pseudonymised JSON logs"

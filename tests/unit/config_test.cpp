@@ -81,6 +81,25 @@ TEST(Config, UnknownKeyNamesFileLineAndKey) {
   EXPECT_EQ(error_of("loging:\n  level: info\n"), "test.yaml:1:1: unknown key 'loging'");
 }
 
+// Found by tests/fuzz/config_fuzz (seeds/config/regress-nonscalar-key.yaml): a list used
+// as a key escaped as YAML::TypedBadConversion instead of a configuration error.
+TEST(Config, ListOrMappingAsKeyIsAConfigurationError) {
+  EXPECT_EQ(error_of("? [a, b]\n: c\n"), "test.yaml:1:3: expected a plain key name, not a list or mapping");
+  EXPECT_EQ(error_of("milter:\n  ? {a: 1}\n  : 2\n"),
+            "test.yaml:2:5: 'milter': expected a plain key name, not a list or mapping");
+  EXPECT_NE(error_of("policy:\n  rules:\n    - name: x\n      actions:\n        - ? [reject]\n          : y\n")
+                .find("expected a plain key name"),
+            std::string::npos);
+}
+
+TEST(Config, UserAndSocketGroupAreNames) {
+  auto cfg = load_text("milter:\n  user: mailtriage\n  socket_group: postfix\n", "test.yaml");
+  EXPECT_EQ(cfg.milter.user, "mailtriage");
+  EXPECT_EQ(cfg.milter.socket_group, "postfix");
+  EXPECT_EQ(load_text("", "empty.yaml").milter.user, "");
+  EXPECT_NE(error_of("milter:\n  user: [a]\n").find("'milter.user': expected a single value"), std::string::npos);
+}
+
 TEST(Config, BadValuesSayWhatIsWrong) {
   EXPECT_NE(error_of("milter:\n  timeouts:\n    idle: 30\n").find("test.yaml:3:11: 'milter.timeouts.idle'"),
             std::string::npos);

@@ -23,6 +23,10 @@ enum class failure_action { accept, tempfail, reject };
 struct milter_settings {
   milter::socket_spec listen;
   std::uint32_t socket_mode = 0660;
+  // Started as root: the unix socket is given to this user (and socket_group), then the
+  // daemon switches to it for good. Empty: keep the identity it was started with.
+  std::string user;
+  std::string socket_group;  // group of the unix socket (e.g. postfix); empty: user's group
   std::size_t max_connections = 1000;
   std::size_t io_threads = 1;
   std::size_t worker_threads = 0;  // 0 = hardware concurrency

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -46,6 +47,10 @@ using fallback_fn = std::function<decision(fallback_reason, const std::vector<he
 struct server_options {
   socket_spec listen;
   std::uint32_t socket_mode = 0660;  // unix sockets only
+  // Owner and group given to a unix socket after bind (needs root, or membership of
+  // the group); unset: left as created.
+  std::optional<std::uint32_t> socket_uid;
+  std::optional<std::uint32_t> socket_gid;
   std::size_t max_connections = 1000;
   std::size_t worker_threads = 1;
   std::size_t max_pending_verdicts = 256;  // queued for workers; more is overload
