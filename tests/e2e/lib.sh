@@ -489,6 +489,33 @@ EOF
     e2e_write_master_cf "$E2E_PF/master.cf" "$E2E_SMTP_PORT"
 }
 
+# e2e_postfix_instance_up CONFIG_DIR LOG_DIR SMTP_PORT NAME: check and start one
+# private instance, then wait for its smtpd. Shared by both instances.
+e2e_postfix_instance_up() {
+    local pf="$1" logs="$2" port="$3" name="$4"
+    postfix -c "$pf" check >"$logs/postfix-check.log" 2>&1 ||
+        { cat "$logs/postfix-check.log" >&2; e2e_fail "$name check failed"; }
+    postfix -c "$pf" start >"$logs/postfix-start.log" 2>&1 ||
+        { cat "$logs/postfix-start.log" >&2; e2e_fail "$name start failed"; }
+    e2e_wait_until 20 "$name smtpd on port $port" e2e_port_listening "$port" ||
+        e2e_fail "$name did not listen on 127.0.0.1:$port"
+}
+
+# e2e_postfix_instance_down CONFIG_DIR LOG_DIR QUEUE_DIR: stop one private instance;
+# master exits asynchronously, so wait for its pid file's process, then abort.
+e2e_postfix_instance_down() {
+    local pf="$1" logs="$2" queue="$3" pid i
+    timeout 30 postfix -c "$pf" stop >>"$logs/postfix-start.log" 2>&1
+    pid=$(tr -d ' ' <"$queue/pid/master.pid" 2>/dev/null)
+    if [[ -n "$pid" ]]; then
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 "$pid" 2>/dev/null && timeout 10 postfix -c "$pf" abort >/dev/null 2>&1
+    fi
+}
+
 # e2e_start_postfix DEFAULT_ACTION: needs E2E_SINK_PORT and E2E_MILTER_PORT.
 e2e_start_postfix() {
     local action="$1"
@@ -496,29 +523,14 @@ e2e_start_postfix() {
     [[ -n "${E2E_MILTER_PORT:-}" ]] || E2E_MILTER_PORT=$(e2e_free_port)
     e2e_write_postfix_config "$action"
     e2e_register_config_dir
-    postfix -c "$E2E_PF" check >"$E2E_DIR/postfix-check.log" 2>&1 ||
-        { cat "$E2E_DIR/postfix-check.log" >&2; e2e_fail "postfix check failed"; }
-    postfix -c "$E2E_PF" start >"$E2E_DIR/postfix-start.log" 2>&1 ||
-        { cat "$E2E_DIR/postfix-start.log" >&2; e2e_fail "postfix start failed"; }
     E2E_POSTFIX_UP=1
-    e2e_wait_until 20 "smtpd on port $E2E_SMTP_PORT" e2e_port_listening "$E2E_SMTP_PORT" ||
-        e2e_fail "postfix did not listen on 127.0.0.1:$E2E_SMTP_PORT"
+    e2e_postfix_instance_up "$E2E_PF" "$E2E_DIR" "$E2E_SMTP_PORT" postfix
     e2e_log "postfix up: smtpd 127.0.0.1:$E2E_SMTP_PORT, milter inet:127.0.0.1:$E2E_MILTER_PORT, milter_default_action=$action"
 }
 
 e2e_stop_postfix() {
     [[ "${E2E_POSTFIX_UP:-0}" == 1 ]] || return 0
-    timeout 30 postfix -c "$E2E_PF" stop >>"$E2E_DIR/postfix-start.log" 2>&1
-    # master exits asynchronously; wait for its pid file's process to go.
-    local pidfile="$E2E_DIR/queue/pid/master.pid" pid i
-    pid=$(tr -d ' ' <"$pidfile" 2>/dev/null)
-    if [[ -n "$pid" ]]; then
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$pid" 2>/dev/null && timeout 10 postfix -c "$E2E_PF" abort >/dev/null 2>&1
-    fi
+    e2e_postfix_instance_down "$E2E_PF" "$E2E_DIR" "$E2E_DIR/queue"
     E2E_POSTFIX_UP=0
 }
 
@@ -665,28 +677,14 @@ EOF
     done
     e2e_write_master_cf "$E2E_RELAY_PF/master.cf" "$E2E_RELAY_SMTP_PORT"
     e2e_register_relay_config_dir
-    postfix -c "$E2E_RELAY_PF" check >"$E2E_RELAY_DIR/postfix-check.log" 2>&1 ||
-        { cat "$E2E_RELAY_DIR/postfix-check.log" >&2; e2e_fail "relay postfix check failed"; }
-    postfix -c "$E2E_RELAY_PF" start >"$E2E_RELAY_DIR/postfix-start.log" 2>&1 ||
-        { cat "$E2E_RELAY_DIR/postfix-start.log" >&2; e2e_fail "relay postfix start failed"; }
     E2E_RELAY_UP=1
-    e2e_wait_until 20 "relay smtpd on port $E2E_RELAY_SMTP_PORT" e2e_port_listening "$E2E_RELAY_SMTP_PORT" ||
-        e2e_fail "relay postfix did not listen on 127.0.0.1:$E2E_RELAY_SMTP_PORT"
+    e2e_postfix_instance_up "$E2E_RELAY_PF" "$E2E_RELAY_DIR" "$E2E_RELAY_SMTP_PORT" "relay postfix"
     e2e_log "relay postfix up: smtpd 127.0.0.1:$E2E_RELAY_SMTP_PORT, no milter, relayhost [127.0.0.1]:$relay_port"
 }
 
 e2e_stop_relay_postfix() {
     [[ "${E2E_RELAY_UP:-0}" == 1 ]] || return 0
-    timeout 30 postfix -c "$E2E_RELAY_PF" stop >>"$E2E_RELAY_DIR/postfix-start.log" 2>&1
-    local pidfile="$E2E_RELAY_QUEUE/pid/master.pid" pid i
-    pid=$(tr -d ' ' <"$pidfile" 2>/dev/null)
-    if [[ -n "$pid" ]]; then
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$pid" 2>/dev/null && timeout 10 postfix -c "$E2E_RELAY_PF" abort >/dev/null 2>&1
-    fi
+    e2e_postfix_instance_down "$E2E_RELAY_PF" "$E2E_RELAY_DIR" "$E2E_RELAY_QUEUE"
     E2E_RELAY_UP=0
 }
 
