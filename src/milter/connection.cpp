@@ -302,6 +302,11 @@ asio::awaitable<decision> connection::judge(transaction& message) {
     asio::post(self->socket_.get_executor(), [self, seq, verdict = std::move(verdict)]() mutable {
       if (seq != self->verdict_seq_ || !self->verdict_waiting_) return;  // the fallback already answered
       self->verdict_waiting_ = false;
+      // The verdict deadline no longer applies: until the reply is written the write
+      // deadline does, as on the watchdog's fallback path. Left at the verdict deadline,
+      // a watchdog wake before judge() resumes would close a connection whose answer
+      // is ready (seen with a 10 ms verdict timeout in e2e.postfix_security).
+      self->set_deadline(self->server_->options.write_timeout, "write");
       if (verdict)
         self->verdict_ = std::move(verdict);
       else
