@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -44,7 +46,9 @@ constexpr const char* kUsage =
     "  --description TEXT     what the model was trained on and what it is not good for\n"
     "  --no-token-evidence    no naive-Bayes token evidence layer under the trees\n"
     "  --min-token-df N       trees only see token columns present in at least N training\n"
-    "                         messages (1: all); rarer tokens still feed the token evidence\n";
+    "                         messages (1: all); rarer tokens still feed the token evidence\n"
+    "  --refit                after early stopping and thresholds on the validation split,\n"
+    "                         train the shipped trees again on every message\n";
 
 std::string iso_date(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -58,7 +62,7 @@ std::string iso_date(std::int64_t t) {
 }  // namespace
 
 int train_main(const std::vector<std::string>& argv) {
-  arg_parser a(argv, kUsage, {"--no-token-evidence"});
+  arg_parser a(argv, kUsage, {"--no-token-evidence", "--refit"});
   std::string out = a.text({"-o", "--out"}, "");
   std::string negative = a.text({"--negative"}, "ham");
   double target_fpr = a.real({"--target-fpr"}, 0.001);
@@ -79,6 +83,7 @@ int train_main(const std::vector<std::string>& argv) {
   auto weight_specs = a.list({"--weight"});
   std::string description = a.text({"--description"}, "");
   const bool evidence_layer = !a.flag({"--no-token-evidence"});
+  const bool refit = a.flag({"--refit"});
   const std::int64_t min_df_arg = a.integer({"--min-token-df"}, 1);
   auto paths = a.positional();
   if (a.help()) return 0;
@@ -137,30 +142,35 @@ int train_main(const std::vector<std::string>& argv) {
     }
     return t;
   };
-  auto train_set = subset(train_rows);
-  auto valid_set = subset(valid_rows);
   // Token evidence (naive Bayes over the hashed tokens) as extra columns: out-of-fold
   // for the training rows, fitted on all training rows for validation and serving.
-  std::optional<model::token_evidence> evidence;
-  if (evidence_layer) {
-    evidence = model::stack_out_of_fold(train_set.rows, train_set.labels, d.labels.size(), features::dense_count,
-                                        features::hash_buckets, features::column_count);
-    model::stack(valid_set.rows, *evidence, features::column_count);
-  }
   // A token in a handful of messages lets a tree memorise those messages rather than
-  // learn the label; the evidence layer above has already counted it.
-  if (min_token_df > 1) {
-    auto df = model::document_frequency(train_set.rows);
-    std::vector<bool> keep(features::column_count, true);
-    std::size_t kept = 0;
-    for (std::uint32_t c = features::dense_count; c < features::column_count; ++c) {
-      keep[c] = df[c] >= min_token_df;
-      kept += keep[c];
+  // learn the label; the evidence layer has already counted it, so with --min-token-df
+  // the trees see only tokens at least that common in the training rows.
+  auto prepare = [&](model::training_data& fit, model::training_data& check) {
+    std::optional<model::token_evidence> ev;
+    if (evidence_layer) {
+      ev = model::stack_out_of_fold(fit.rows, fit.labels, d.labels.size(), features::dense_count,
+                                    features::hash_buckets, features::column_count);
+      model::stack(check.rows, *ev, features::column_count);
     }
-    train_set.rows = train_set.rows.without_columns(keep);
-    valid_set.rows = valid_set.rows.without_columns(keep);
-    std::cerr << "trees see " << kept << " token columns (in at least " << min_token_df << " training messages)\n";
-  }
+    if (min_token_df > 1) {
+      auto df = model::document_frequency(fit.rows);
+      std::vector<bool> keep(features::column_count, true);
+      std::size_t kept = 0;
+      for (std::uint32_t c = features::dense_count; c < features::column_count; ++c) {
+        keep[c] = df[c] >= min_token_df;
+        kept += keep[c];
+      }
+      fit.rows = fit.rows.without_columns(keep);
+      check.rows = check.rows.without_columns(keep);
+      std::cerr << "trees see " << kept << " token columns (in at least " << min_token_df << " training messages)\n";
+    }
+    return ev;
+  };
+  auto train_set = subset(train_rows);
+  auto valid_set = subset(valid_rows);
+  auto evidence = prepare(train_set, valid_set);
   std::cerr << "training on " << train_rows.size() << ", validating on " << valid_rows.size() << " ("
             << d.labels.size() << " labels)\n";
 
@@ -183,6 +193,28 @@ int train_main(const std::vector<std::string>& argv) {
   auto ev = model::evaluate(valid_probs, valid_set.labels, d.labels, negative, m.thresholds);
   m.metrics_json = "{\"validation\":" + ev.to_json() + "}";
 
+  // --refit: the validation split has chosen the number of rounds and the thresholds,
+  // on predictions for messages the model had not seen; the shipped trees are then
+  // trained again on every message (validation included), for the kept rounds scaled
+  // by the extra data, so nothing the corpus holds is left out of the model.
+  int refit_rounds = 0;
+  if (refit) {
+    std::vector<std::size_t> all_rows(d.label_ids.size());
+    std::iota(all_rows.begin(), all_rows.end(), std::size_t{0});
+    auto all_set = subset(all_rows);
+    auto monitor = subset(valid_rows);  // progress only: no early stopping on seen rows
+    evidence = prepare(all_set, monitor);
+    model::train_params rp = p;
+    refit_rounds = std::max(1, static_cast<int>(std::lround(result.best_round / (1.0 - valid_fraction))));
+    rp.max_rounds = refit_rounds;
+    rp.early_stopping_rounds = 0;
+    std::cerr << "refitting on all " << all_rows.size() << " messages for " << refit_rounds << " rounds\n";
+    auto refitted = model::train(all_set, monitor, d.labels.size(), rp, [](const model::round_score& s) {
+      if (s.round % 10 == 0 || s.round == 1) std::fprintf(stderr, "  round %4d  train loss %.5f\n", s.round, s.train_loss);
+    });
+    result.model = std::move(refitted.model);
+  }
+
   json_writer pj(false);
   pj.begin_object()
       .field("objective", d.labels.size() == 2 ? "binary:logistic" : "multi:softprob")
@@ -200,6 +232,7 @@ int train_main(const std::vector<std::string>& argv) {
       .field("valid_fraction", valid_fraction)
       .field("target_fpr", target_fpr)
       .field("token_evidence", evidence_layer);
+  if (refit) pj.field("refit_rounds", refit_rounds);
   // Recorded only when used, so a model trained without them keeps the manifest it had.
   if (min_token_df > 1) pj.field("min_token_df", static_cast<std::uint64_t>(min_token_df));
   if (!subsource_weight.empty()) {

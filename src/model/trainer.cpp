@@ -113,7 +113,7 @@ training_result train(const training_data& train_set, const training_data& valid
     round_score s{round + 1, metric_value(line, "train"), metric_value(line, "valid")};
     history.push_back(s);
     if (progress) progress(s);
-    if (s.valid_loss < best - 1e-7) {
+    if (p.early_stopping_rounds <= 0 || s.valid_loss < best - 1e-7) {
       best = s.valid_loss;
       best_round = round + 1;
     } else if (round + 1 - best_round >= p.early_stopping_rounds) {

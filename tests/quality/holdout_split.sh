@@ -3,23 +3,25 @@
 # symlinks. A file goes to holdout when a fixed hash of its name (a polynomial rolling
 # hash, computed in awk) modulo 16 is below HOLDOUT_SIXTEENTHS (default 3, about 19%). Deterministic; the
 # developer corpus's near-duplicate groups were already kept on one side by its makers,
-# so names can be split independently.
+# so names can be split independently. With FOLDS=K and FOLD=i set instead, a file goes
+# to holdout when that hash modulo K is i: the K folds of a cross-validation.
 #   tests/quality/holdout_split.sh CORPUS OUT
 set -euo pipefail
 corpus=$(cd "$1" && pwd) out=$2
-cut=${HOLDOUT_SIXTEENTHS:-3}
+cut=${HOLDOUT_SIXTEENTHS:-3} folds=${FOLDS:-0} fold=${FOLD:-0}
 rm -rf "$out"
 for dir in "$corpus"/*/; do
   label=$(basename "$dir")
   mkdir -p "$out/train/$label" "$out/holdout/$label"
-  (cd "$dir" && find . -maxdepth 1 -type f -printf '%f\n') | LC_ALL=C sort | awk -v cut="$cut" '
+  (cd "$dir" && find . -maxdepth 1 -type f -printf '%f\n') | LC_ALL=C sort | awk -v cut="$cut" -v folds="$folds" -v fold="$fold" '
     function fnv(s,    h, i) {
       h = 7
       for (i = 1; i <= length(s); i++) h = (h * 31 + index(chars, substr(s, i, 1)) + 31) % 1000003
       return h
     }
     BEGIN { chars = " !\"#$%&'"'"'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~" }
-    { print (fnv($0) % 16 < cut ? "holdout" : "train") "\t" $0 }' |
+    { h = fnv($0); out = folds > 0 ? h % folds == fold : h % 16 < cut
+      print (out ? "holdout" : "train") "\t" $0 }' |
   while IFS=$'\t' read -r side name; do
     ln -s "$dir$name" "$out/$side/$label/$name"
   done

@@ -14,7 +14,7 @@ namespace mailtriage::model {
 
 struct train_params {
   int max_rounds = 400;
-  int early_stopping_rounds = 30;
+  int early_stopping_rounds = 30;  // 0: no early stopping, all max_rounds are kept
   int max_depth = 6;
   double eta = 0.1;
   double subsample = 0.8;

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# K-fold cross-validation of `mailtriage train` options on a labelled corpus: trains K
+# models, each scoring the fold it did not see, and reports metrics on the pooled
+# out-of-fold scores. One 19% holdout has ~760 ham, so "recall at 0.1% FPR" there means
+# "at zero false positives" and moves by whole messages; pooled over the corpus the
+# tail is measured on every ham message, which is what tuning needs. Not run by ctest
+# (K trainings take minutes); a tool for comparing options before changing a default.
+#
+#   tests/quality/cross_validate.sh CORPUS [--folds K] [--out DIR] -- [train options...]
+#   e.g. tests/quality/cross_validate.sh ../shared/corpus/train -- --drop auth,mailer --refit
+#
+# Prints per class (scored P(class) and 1 - P(ham)): ROC AUC and recall at 1% and 0.1%
+# ham FPR, the ham messages scored highest and the bad messages that fall under the
+# 0.1% threshold (file names only). DIR keeps the pooled scores (scores.jsonl).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+mailtriage=${MAILTRIAGE:-$here/../../build/release/src/mailtriage}
+corpus=${1:?usage: cross_validate.sh CORPUS [--folds K] [--out DIR] -- [train options]}
+shift
+folds=5 out=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --folds) folds=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "unknown option $1 (train options go after --)" >&2; exit 64 ;;
+  esac
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[ -n "$out" ] || out=$work/result
+mkdir -p "$out"
+: > "$out/scores.jsonl"
+for ((fold = 0; fold < folds; fold++)); do
+  FOLDS=$folds FOLD=$fold "$here/holdout_split.sh" "$corpus" "$work/split" | sed "s/^/fold $fold /"
+  "$mailtriage" train "$work/split/train" -o "$work/model" "$@" 2>&1 | grep -E '^(kept|refitting)' | sed "s/^/fold $fold /"
+  for dir in "$work/split/holdout"/*/; do
+    label=$(basename "$dir")
+    find "$dir" -type l -print0 | sort -z | xargs -0 -r "$mailtriage" score --model "$work/model" --json --reasons 0 |
+      python3 -c 'import json,sys
+for line in sys.stdin:
+    r = json.loads(line); print(json.dumps({"label": sys.argv[1], "fold": int(sys.argv[2]), "file": r["file"].rsplit("/", 1)[-1], "p": r["probabilities"]}))' "$label" "$fold" >> "$out/scores.jsonl"
+  done
+  rm -rf "$work/model"
+done
+
+python3 - "$out/scores.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ham = [r for r in rows if r["label"] == "ham"]
+labels = sorted({r["label"] for r in rows} - {"ham"})
+
+def auc(pos, neg):
+    # Mann-Whitney with ties counted half.
+    allv = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
+    rank_sum, i = 0.0, 0
+    while i < len(allv):
+        j = i
+        while j < len(allv) and allv[j][0] == allv[i][0]: j += 1
+        r = (i + j + 1) / 2
+        rank_sum += r * sum(1 for k in range(i, j) if allv[k][1])
+        i = j
+    n, m = len(pos), len(neg)
+    return (rank_sum - n * (n + 1) / 2) / (n * m)
+
+def recall_at(pos, neg, fpr):
+    allowed = int(fpr * len(neg))           # ham allowed at or above the threshold
+    top = sorted(neg, reverse=True)
+    thr = top[allowed] if allowed < len(top) else -1
+    return sum(1 for v in pos if v > thr) / len(pos), thr
+
+print(f"pooled out-of-fold: {len(rows)} messages, ham {len(ham)}, " +
+      ", ".join(f"{l} {sum(1 for r in rows if r['label'] == l)}" for l in labels))
+for l in labels:
+    bad = [r for r in rows if r["label"] == l]
+    for name, score in ((f"P({l})", lambda r: r["p"][l]), ("1-P(ham)", lambda r: 1 - r["p"]["ham"])):
+        pos, neg = [score(r) for r in bad], [score(r) for r in ham]
+        r1, _ = recall_at(pos, neg, 0.01)
+        r01, thr = recall_at(pos, neg, 0.001)
+        print(f"{l:10s} {name:14s} AUC {auc(pos, neg):.5f}  recall@1% {r1:.4f}  recall@0.1% {r01:.4f} (threshold {thr:.4f})")
+score = lambda r: 1 - r["p"]["ham"]
+print("ham scored highest by 1-P(ham):", ", ".join(f"{r['file']} {score(r):.3f}" for r in sorted(ham, key=score, reverse=True)[:8]))
+PY
