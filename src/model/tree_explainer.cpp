@@ -1,6 +1,7 @@
 #include "mailtriage/model/tree_explainer.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -76,6 +77,41 @@ float read_base_score(void* handle) {
 
 }  // namespace
 
+namespace {
+constexpr std::uint32_t kNoSlot = 0xffffffffu;
+}  // namespace
+
+// Per-thread working memory of a walk, stamped instead of cleared: a cell belongs to the
+// current call only when its stamp equals the call's generation, so a call costs nothing
+// for the columns it does not touch, whatever model ran on this thread before.
+class tree_explainer::scratch {
+ public:
+  struct cell {
+    float value = 0;
+    std::uint32_t stamp = 0;
+  };
+  std::vector<cell> values;  // slot -> the row's value
+  // Per output: (slot, change of the expected value) of every split on the row's paths,
+  // tree after tree.
+  std::vector<std::vector<std::pair<std::uint32_t, float>>> paths;
+  std::uint32_t generation = 0;
+
+  // Starts a call for a model with `slots` columns and `outputs` margins.
+  void begin(std::size_t slot_count, std::size_t outputs, bool accumulate) {
+    if (values.size() < slot_count) values.resize(slot_count);
+    if (accumulate && paths.size() < outputs) paths.resize(outputs);
+    if (++generation == 0) {  // wrapped: forget every old stamp once
+      for (auto& c : values) c.stamp = 0;
+      generation = 1;
+    }
+  }
+};
+
+tree_explainer::scratch& tree_explainer::thread_scratch() {
+  thread_local scratch s;
+  return s;
+}
+
 tree_explainer::tree_explainer(const booster& b) {
   binary_ = b.classes() == 2;
   const std::size_t outputs = binary_ ? 1 : b.classes();
@@ -86,57 +122,112 @@ tree_explainer::tree_explainer(const booster& b) {
   bst_ulong count = 0;
   const char** dump = nullptr;
   detail::xgb_check(XGBoosterDumpModelEx(b.handle(), "", 1, "text", &count, &dump), "reading the trees");
-  trees_.reserve(count);
-  for (bst_ulong t = 0; t < count; ++t) {
-    auto raw = parse_tree(dump[t]);
-    tree tr;
-    tr.output = static_cast<std::size_t>(t) % outputs;  // trees are grouped round by round
-    tr.nodes.resize(raw.size());
+  std::vector<std::vector<raw_node>> raws;
+  raws.reserve(count);
+  for (bst_ulong t = 0; t < count; ++t) raws.push_back(parse_tree(dump[t]));
+
+  // The columns some split tests, numbered in ascending order.
+  for (const auto& raw : raws)
+    for (const auto& n : raw)
+      if (!n.leaf) columns_.push_back(n.feature);
+  std::sort(columns_.begin(), columns_.end());
+  columns_.erase(std::unique(columns_.begin(), columns_.end()), columns_.end());
+  if (!columns_.empty()) {
+    split_bits_.assign(columns_.back() / 64 + 1, 0);
+    for (std::uint32_t c : columns_) split_bits_[c / 64] |= std::uint64_t{1} << (c % 64);
+    rank_.resize(split_bits_.size());
+    std::uint32_t before = 0;
+    for (std::size_t w = 0; w < split_bits_.size(); ++w) {
+      rank_[w] = before;
+      before += static_cast<std::uint32_t>(std::popcount(split_bits_[w]));
+    }
+  }
+
+  roots_.reserve(count);
+  for (std::size_t t = 0; t < raws.size(); ++t) {
+    const auto& raw = raws[t];
+    if (raw.empty()) continue;  // nothing to add
+    if (nodes_.size() + raw.size() > 0x7fffffffu) throw model_error("too many tree nodes in the model");
+    const auto first = static_cast<std::int32_t>(nodes_.size());
+    roots_.push_back(tree_root{static_cast<std::uint32_t>(first),
+                               static_cast<std::uint32_t>(t % outputs)});  // trees are grouped round by round
+    nodes_.resize(nodes_.size() + raw.size());
+    node* tr = nodes_.data() + first;
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      auto& n = tr.nodes[i];
-      n.feature = raw[i].feature;
+      auto& n = tr[i];
       n.threshold = raw[i].value;
       if (!raw[i].leaf) {
-        n.left = raw[i].yes;
-        n.right = raw[i].no;
-        n.missing = raw[i].missing;
+        n.slot = slot_of(raw[i].feature);
         auto bad = [&](std::int32_t c) { return c < 0 || static_cast<std::size_t>(c) >= raw.size(); };
-        if (bad(n.left) || bad(n.right) || bad(n.missing)) throw model_error("broken tree in the model dump");
+        if (bad(raw[i].yes) || bad(raw[i].no) || bad(raw[i].missing))
+          throw model_error("broken tree in the model dump");
+        n.left = first + raw[i].yes;
+        n.right = first + raw[i].no;
+        n.missing = first + raw[i].missing;
       }
     }
     // Expected values bottom-up: children always have larger ids in XGBoost's trees.
     for (std::size_t i = raw.size(); i-- > 0;) {
-      auto& n = tr.nodes[i];
+      auto& n = tr[i];
       if (raw[i].leaf) {
         n.mean = raw[i].value;
         continue;
       }
-      auto li = static_cast<std::size_t>(n.left), ri = static_cast<std::size_t>(n.right);
+      auto li = static_cast<std::size_t>(raw[i].yes), ri = static_cast<std::size_t>(raw[i].no);
       float cl = raw[li].cover, cr = raw[ri].cover;
-      n.mean = cl + cr > 0 ? (tr.nodes[li].mean * cl + tr.nodes[ri].mean * cr) / (cl + cr) : 0;
+      n.mean = cl + cr > 0 ? (tr[li].mean * cl + tr[ri].mean * cr) / (cl + cr) : 0;
     }
-    trees_.push_back(std::move(tr));
   }
 }
 
-std::size_t tree_explainer::child(const node& n, std::span<const std::uint32_t> cols, std::span<const float> vals) {
+std::uint32_t tree_explainer::slot_of(std::uint32_t column) const {
+  const std::size_t w = column / 64;
+  if (w >= split_bits_.size()) return kNoSlot;
+  const std::uint64_t bits = split_bits_[w], bit = std::uint64_t{1} << (column % 64);
+  if (!(bits & bit)) return kNoSlot;
+  return rank_[w] + static_cast<std::uint32_t>(std::popcount(bits & (bit - 1)));
+}
+
+void tree_explainer::walk_trees(scratch& s, std::span<const std::uint32_t> cols, std::span<const float> vals,
+                                std::vector<float>& margin, bool accumulate) const {
+  s.begin(columns_.size(), outputs_, accumulate);
+  const std::uint32_t gen = s.generation;
+  scratch::cell* value = s.values.data();
+  // The row, scattered; with duplicate columns the first counts (as a search would find).
+  for (std::size_t k = 0; k < cols.size(); ++k) {
+    const std::uint32_t slot = slot_of(cols[k]);
+    if (slot == kNoSlot || value[slot].stamp == gen) continue;
+    value[slot] = {vals[k], gen};
+  }
   // XGBoost's rule: absent (missing) goes the default way, else value < threshold goes left.
-  auto it = std::lower_bound(cols.begin(), cols.end(), n.feature);
-  if (it == cols.end() || *it != n.feature) return static_cast<std::size_t>(n.missing);
-  return static_cast<std::size_t>(vals[static_cast<std::size_t>(it - cols.begin())] < n.threshold ? n.left : n.right);
+  const node* nodes = nodes_.data();
+  auto next = [&](const node& n) {
+    const scratch::cell& c = value[n.slot];
+    return c.stamp != gen ? n.missing : c.value < n.threshold ? n.left : n.right;
+  };
+  margin.assign(outputs_, base_margin_);
+  if (!accumulate) {
+    for (const auto& r : roots_) {
+      const node* n = nodes + r.first;
+      while (n->left >= 0) n = nodes + next(*n);
+      margin[r.output] += n->mean;
+    }
+    return;
+  }
+  for (auto& p : s.paths) p.clear();
+  for (const auto& r : roots_) {
+    auto& path = s.paths[r.output];
+    const node* n = nodes + r.first;
+    while (n->left >= 0) {
+      const node* c = nodes + next(*n);
+      path.emplace_back(n->slot, c->mean - n->mean);
+      n = c;
+    }
+    margin[r.output] += n->mean;
+  }
 }
 
-std::size_t tree_explainer::leaf_of(const tree& t, std::span<const std::uint32_t> cols,
-                                    std::span<const float> vals) const {
-  std::size_t i = 0;
-  while (t.nodes[i].left >= 0) i = child(t.nodes[i], cols, vals);
-  return i;
-}
-
-std::vector<float> tree_explainer::predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const {
-  std::vector<float> margin(outputs_, base_margin_);
-  for (const auto& t : trees_)
-    if (!t.nodes.empty()) margin[t.output] += t.nodes[leaf_of(t, cols, vals)].mean;
+std::vector<float> tree_explainer::link(std::vector<float> margin) const {
   if (binary_) {
     float p = 1.0f / (1.0f + std::exp(-margin[0]));
     return {1.0f - p, p};
@@ -152,23 +243,15 @@ std::vector<float> tree_explainer::predict(std::span<const std::uint32_t> cols, 
   return margin;
 }
 
-std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::span<const std::uint32_t> cols,
-                                                                         std::span<const float> vals,
-                                                                         std::size_t cls) const {
-  std::size_t output = binary_ ? 0 : cls;
-  float sign = binary_ && cls == 0 ? -1.0f : 1.0f;
-  std::vector<std::pair<std::uint32_t, float>> out;
-  for (const auto& t : trees_) {
-    if (t.output != output || t.nodes.empty()) continue;
-    std::size_t i = 0;
-    while (t.nodes[i].left >= 0) {
-      const node& n = t.nodes[i];
-      std::size_t next = child(n, cols, vals);
-      out.emplace_back(n.feature, sign * (t.nodes[next].mean - n.mean));
-      i = next;
-    }
-  }
-  // Sum per column.
+void tree_explainer::collect(scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const {
+  const std::size_t output = binary_ ? 0 : cls;
+  if (output >= outputs_) return;
+  const float sign = binary_ && cls == 0 ? -1.0f : 1.0f;  // class 0's margin is the output's negation
+  out.resize(s.paths[output].size());
+  std::transform(s.paths[output].begin(), s.paths[output].end(), out.begin(),
+                 [&](const auto& p) { return std::pair<std::uint32_t, float>(columns_[p.first], sign * p.second); });
+  // Sum per column, in the order this sort leaves equal columns in (it is not stable):
+  // the reasons' weights stay the same to the bit as they have always been.
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::size_t w = 0;
   for (std::size_t r = 0; r < out.size(); ++r) {
@@ -178,17 +261,44 @@ std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::
       out[w++] = out[r];
   }
   out.resize(w);
+}
+
+tree_explainer::result tree_explainer::walk(std::span<const std::uint32_t> cols, std::span<const float> vals,
+                                            bool contributions) const {
+  scratch& s = thread_scratch();
+  std::vector<float> margin;
+  walk_trees(s, cols, vals, margin, contributions);
+  result r;
+  r.probabilities = link(std::move(margin));
+  for (std::size_t c = 0; c < r.probabilities.size(); ++c)
+    if (r.probabilities[c] > r.probabilities[r.top]) r.top = c;
+  if (contributions) collect(s, r.top, r.contributions);
+  return r;
+}
+
+std::vector<float> tree_explainer::predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const {
+  scratch& s = thread_scratch();
+  std::vector<float> margin;
+  walk_trees(s, cols, vals, margin, false);
+  return link(std::move(margin));
+}
+
+std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::span<const std::uint32_t> cols,
+                                                                         std::span<const float> vals,
+                                                                         std::size_t cls) const {
+  scratch& s = thread_scratch();
+  std::vector<float> margin;
+  walk_trees(s, cols, vals, margin, true);
+  std::vector<std::pair<std::uint32_t, float>> out;
+  collect(s, cls, out);
   return out;
 }
 
 std::vector<bool> tree_explainer::split_columns() const {
   std::vector<bool> used;
-  for (const auto& t : trees_)
-    for (const auto& n : t.nodes) {
-      if (n.left < 0) continue;  // a leaf tests nothing
-      if (n.feature >= used.size()) used.resize(n.feature + 1);
-      used[n.feature] = true;
-    }
+  if (columns_.empty()) return used;
+  used.resize(columns_.back() + 1);
+  for (std::uint32_t c : columns_) used[c] = true;
   return used;
 }
 
