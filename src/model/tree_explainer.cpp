@@ -91,17 +91,20 @@ class tree_explainer::scratch {
     std::uint32_t stamp = 0;
   };
   std::vector<cell> values;  // slot -> the row's value
-  // Per output: (slot, change of the expected value) of every split on the row's paths,
-  // tree after tree.
-  std::vector<std::vector<std::pair<std::uint32_t, float>>> paths;
+  std::vector<cell> sums;    // output * slots + slot -> contribution
+  std::vector<std::uint32_t> touched;  // indices into sums, first touch order
   std::uint32_t generation = 0;
+  std::size_t slots = 0;  // the current call's
 
   // Starts a call for a model with `slots` columns and `outputs` margins.
   void begin(std::size_t slot_count, std::size_t outputs, bool accumulate) {
+    slots = slot_count;
     if (values.size() < slot_count) values.resize(slot_count);
-    if (accumulate && paths.size() < outputs) paths.resize(outputs);
+    if (accumulate && sums.size() < slot_count * outputs) sums.resize(slot_count * outputs);
+    touched.clear();
     if (++generation == 0) {  // wrapped: forget every old stamp once
       for (auto& c : values) c.stamp = 0;
+      for (auto& c : sums) c.stamp = 0;
       generation = 1;
     }
   }
@@ -214,13 +217,20 @@ void tree_explainer::walk_trees(scratch& s, std::span<const std::uint32_t> cols,
     }
     return;
   }
-  for (auto& p : s.paths) p.clear();
+  scratch::cell* sums = s.sums.data();
   for (const auto& r : roots_) {
-    auto& path = s.paths[r.output];
+    scratch::cell* out = sums + static_cast<std::size_t>(r.output) * s.slots;
     const node* n = nodes + r.first;
     while (n->left >= 0) {
       const node* c = nodes + next(*n);
-      path.emplace_back(n->slot, c->mean - n->mean);
+      const float delta = c->mean - n->mean;
+      scratch::cell& sum = out[n->slot];
+      if (sum.stamp != gen) {
+        sum = {delta, gen};
+        s.touched.push_back(static_cast<std::uint32_t>(&sum - sums));
+      } else {
+        sum.value += delta;
+      }
       n = c;
     }
     margin[r.output] += n->mean;
@@ -243,24 +253,17 @@ std::vector<float> tree_explainer::link(std::vector<float> margin) const {
   return margin;
 }
 
-void tree_explainer::collect(scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const {
+void tree_explainer::collect(const scratch& s, std::size_t cls,
+                             std::vector<std::pair<std::uint32_t, float>>& out) const {
   const std::size_t output = binary_ ? 0 : cls;
-  if (output >= outputs_) return;
-  const float sign = binary_ && cls == 0 ? -1.0f : 1.0f;  // class 0's margin is the output's negation
-  out.resize(s.paths[output].size());
-  std::transform(s.paths[output].begin(), s.paths[output].end(), out.begin(),
-                 [&](const auto& p) { return std::pair<std::uint32_t, float>(columns_[p.first], sign * p.second); });
-  // Sum per column, in the order this sort leaves equal columns in (it is not stable):
-  // the reasons' weights stay the same to the bit as they have always been.
-  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  std::size_t w = 0;
-  for (std::size_t r = 0; r < out.size(); ++r) {
-    if (w > 0 && out[w - 1].first == out[r].first)
-      out[w - 1].second += out[r].second;
-    else
-      out[w++] = out[r];
+  const bool negate = binary_ && cls == 0;  // class 0's margin is the negation of the output
+  const std::size_t first = output * s.slots, end = first + s.slots;
+  out.reserve(s.touched.size());
+  for (std::uint32_t k : s.touched) {
+    if (k < first || k >= end) continue;
+    const float v = s.sums[k].value;
+    out.emplace_back(columns_[k - first], negate ? -v : v);
   }
-  out.resize(w);
 }
 
 tree_explainer::result tree_explainer::walk(std::span<const std::uint32_t> cols, std::span<const float> vals,

@@ -7,12 +7,12 @@
 // for our hashed schema.
 //
 // One walk serves both: walk() visits each tree once, adding the leaf to its class's
-// margin and recording each split's credit for its class, then picks the top class and
-// sums its credits per column. The trees only test a few thousand of the schema's
-// 262,303 columns: those are renumbered 0..n at construction (a bit set with a rank per
-// word maps a schema column to its number), and a call scatters the sparse row into a
-// dense array of n values in thread-local scratch, so every split reads its value with
-// one load instead of a binary search of the row.
+// margin and each split's credit to a per-(class, column) accumulator, then picks the
+// top class and hands back its contributions. The trees only test a few thousand of the
+// schema's 262,303 columns: those are renumbered 0..n at construction (a bit set with a
+// rank per word maps a schema column to its number), and a call scatters the sparse row
+// into a dense array of n values in thread-local scratch, so every split reads its
+// value with one load instead of a binary search of the row.
 //
 // Immutable after construction; every call is safe from many threads (the scratch is
 // per thread, shared by every explainer on it, grown to the largest and never shrunk).
@@ -33,8 +33,9 @@ class tree_explainer {
   struct result {
     std::vector<float> probabilities;  // one per class
     std::size_t top = 0;               // the first class with the largest probability
-    // (column, contribution to top's margin), summed per column, ascending columns;
-    // empty unless asked for.
+    // (column, contribution to top's margin), unordered; empty unless asked for. Each
+    // column's credits are summed in float in tree order (XGBoost sums its approximate
+    // contributions in that order too).
     std::vector<std::pair<std::uint32_t, float>> contributions;
   };
   // Probabilities and, with `contributions`, the top class's contributions, in one walk.
@@ -73,12 +74,12 @@ class tree_explainer {
   };
   class scratch;
   static scratch& thread_scratch();
-  // Walks every tree: margins (base + leaves, tree by tree), and with `accumulate` each
-  // output's path credits left in `s`.
+  // Walks every tree: margins (base + leaves, tree by tree), and with `accumulate` the
+  // per-(output, slot) contributions left in `s`.
   void walk_trees(scratch& s, std::span<const std::uint32_t> cols, std::span<const float> vals,
                   std::vector<float>& margin, bool accumulate) const;
   [[nodiscard]] std::vector<float> link(std::vector<float> margin) const;
-  void collect(scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const;
+  void collect(const scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const;
   [[nodiscard]] std::uint32_t slot_of(std::uint32_t column) const;  // kNoSlot when no split tests it
 
   std::vector<node> nodes_;          // every tree's nodes, tree after tree
