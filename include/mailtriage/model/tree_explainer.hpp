@@ -38,10 +38,21 @@ class tree_explainer {
     // contributions in that order too).
     std::vector<std::pair<std::uint32_t, float>> contributions;
   };
+  // A booster row without copying it together: the extractor's sparse columns and, after
+  // them, the values of the consecutive columns tail_base, tail_base + 1... (the model's
+  // token evidence).
+  struct row {
+    std::span<const std::uint32_t> cols;
+    std::span<const float> vals;
+    std::uint32_t tail_base = 0;
+    std::span<const float> tail = {};
+  };
   // Probabilities and, with `contributions`, the top class's contributions, in one walk.
-  // `cols` sorted ascending, as in the booster's rows.
+  [[nodiscard]] result walk(const row& r, bool contributions) const;
   [[nodiscard]] result walk(std::span<const std::uint32_t> cols, std::span<const float> vals,
-                            bool contributions) const;
+                            bool contributions) const {
+    return walk(row{cols, vals}, contributions);
+  }
 
   // (column, contribution to class `cls`'s margin), summed per column, unordered.
   // Binary models have one output: class 1 is it, class 0 its negation.
@@ -76,11 +87,9 @@ class tree_explainer {
   static scratch& thread_scratch();
   // Walks every tree: margins (base + leaves, tree by tree), and with `accumulate` the
   // per-(output, slot) contributions left in `s`.
-  void walk_trees(scratch& s, std::span<const std::uint32_t> cols, std::span<const float> vals,
-                  std::vector<float>& margin, bool accumulate) const;
+  void walk_trees(scratch& s, const row& r, std::vector<float>& margin, bool accumulate) const;
   [[nodiscard]] std::vector<float> link(std::vector<float> margin) const;
   void collect(const scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const;
-  [[nodiscard]] std::uint32_t slot_of(std::uint32_t column) const;  // kNoSlot when no split tests it
 
   std::vector<node> nodes_;          // every tree's nodes, tree after tree
   std::vector<tree_root> roots_;     // in the booster's order (round by round)
