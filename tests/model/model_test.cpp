@@ -1,10 +1,13 @@
 // Training, saving, loading and scoring through XGBoost's C API on generated data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "mailtriage/model/bundle.hpp"
 #include "mailtriage/model/evaluation.hpp"
@@ -38,6 +41,13 @@ training_data generate(std::size_t n, std::size_t classes, unsigned seed) {
     d.rows.add_row(cols, vals);
     d.labels.push_back(label);
   }
+  return d;
+}
+
+// The same rows with every column moved up by `offset` (a wider schema).
+training_data shifted(training_data d, std::uint32_t offset) {
+  for (auto& c : d.rows.indices) c += offset;
+  d.rows.columns += offset;
   return d;
 }
 
@@ -153,6 +163,108 @@ TEST(TreeExplainer, PredictsWhatXGBoostPredicts) {
         ASSERT_NEAR(mine[c], reference[row * classes + c], 1e-6) << "classes " << classes << " row " << row;
     }
   }
+}
+
+// One row of a data set, as the explainer takes it.
+struct row_view {
+  std::span<const std::uint32_t> cols;
+  std::span<const float> vals;
+};
+std::vector<row_view> rows_of(const training_data& d) {
+  std::vector<row_view> out;
+  for (std::size_t r = 0; r < d.rows.rows(); ++r) {
+    auto b = d.rows.indptr[r], e = d.rows.indptr[r + 1];
+    out.push_back({{d.rows.indices.data() + b, e - b}, {d.rows.values.data() + b, e - b}});
+  }
+  return out;
+}
+
+// walk() from a thread that has never walked: scratch nobody used before.
+tree_explainer::result fresh_walk(const tree_explainer& ex, row_view row) {
+  tree_explainer::result r;
+  std::thread([&] { r = ex.walk(row.cols, row.vals, true); }).join();
+  return r;
+}
+
+void expect_same(const tree_explainer::result& a, const tree_explainer::result& b, const std::string& what) {
+  EXPECT_EQ(a.probabilities, b.probabilities) << what;
+  EXPECT_EQ(a.top, b.top) << what;
+  EXPECT_EQ(a.contributions, b.contributions) << what;
+}
+
+TEST(TreeExplainer, OneWalkGivesPredictionTopClassAndItsContributions) {
+  for (std::size_t classes : {2u, 3u}) {
+    auto train_set = generate(600, classes, 41);
+    auto valid_set = generate(60, classes, 42);
+    auto r = train(train_set, valid_set, classes, quick(), nullptr);
+    tree_explainer ex(r.model);
+    for (auto row : rows_of(valid_set)) {
+      auto w = ex.walk(row.cols, row.vals, true);
+      EXPECT_EQ(w.probabilities, ex.predict(row.cols, row.vals));
+      auto top = static_cast<std::size_t>(std::max_element(w.probabilities.begin(), w.probabilities.end()) -
+                                          w.probabilities.begin());
+      EXPECT_EQ(w.top, top);
+      EXPECT_EQ(w.contributions, ex.contributions(row.cols, row.vals, top));
+      EXPECT_FALSE(w.contributions.empty());
+      auto bare = ex.walk(row.cols, row.vals, false);
+      EXPECT_EQ(bare.probabilities, w.probabilities);
+      EXPECT_TRUE(bare.contributions.empty());
+    }
+  }
+}
+
+TEST(TreeExplainer, ScratchIsSharedSafelyByModelsOfDifferentWidths) {
+  // A binary model over 200 columns and a 3-class one over 50,200: walks alternate
+  // between them and between rows with different columns on one thread, and must give
+  // what a thread with fresh scratch gives.
+  auto narrow_valid = generate(40, 2, 52);
+  auto wide_valid = shifted(generate(40, 3, 54), 50'000);
+  auto narrow = train(generate(600, 2, 51), narrow_valid, 2, quick(), nullptr);
+  auto wide = train(shifted(generate(600, 3, 53), 50'000), wide_valid, 3, quick(), nullptr);
+  tree_explainer n(narrow.model), w(wide.model);
+  ASSERT_GT(w.split_columns().size(), n.split_columns().size());
+  auto nrows = rows_of(narrow_valid), wrows = rows_of(wide_valid);
+  // Columns past the model's splits, and nothing at all, are rows too.
+  std::vector<std::uint32_t> far_cols{0, 1, 7, 50'001, 60'000, 4'000'000};
+  std::vector<float> far_vals{0.5f, -1.0f, 2.0f, 1.5f, 3.0f, 4.0f};
+  nrows.push_back({far_cols, far_vals});
+  wrows.push_back({far_cols, far_vals});
+  nrows.push_back({});
+  wrows.push_back({});
+  for (std::size_t i = 0; i < nrows.size(); ++i) {
+    for (const auto* ex : {&w, &n, &w}) {
+      auto row = ex == &n ? nrows[i] : wrows[(i * 7) % wrows.size()];
+      expect_same(ex->walk(row.cols, row.vals, true), fresh_walk(*ex, row), "row " + std::to_string(i));
+    }
+  }
+}
+
+TEST(TreeExplainer, SafeFromManyThreads) {
+  auto valid2 = generate(50, 2, 62);
+  auto valid3 = shifted(generate(50, 3, 64), 5'000);
+  auto m2 = train(generate(600, 2, 61), valid2, 2, quick(), nullptr);
+  auto m3 = train(shifted(generate(600, 3, 63), 5'000), valid3, 3, quick(), nullptr);
+  tree_explainer e2(m2.model), e3(m3.model);
+  auto r2 = rows_of(valid2), r3 = rows_of(valid3);
+  std::vector<tree_explainer::result> want2, want3;
+  for (auto row : r2) want2.push_back(e2.walk(row.cols, row.vals, true));
+  for (auto row : r3) want3.push_back(e3.walk(row.cols, row.vals, true));
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int pass = 0; pass < 20; ++pass)
+        for (std::size_t i = 0; i < r2.size(); ++i) {
+          std::size_t a = (i + static_cast<std::size_t>(t) * 13) % r2.size(), b = (i * 3 + pass) % r3.size();
+          auto x = e2.walk(r2[a].cols, r2[a].vals, true);
+          auto y = e3.walk(r3[b].cols, r3[b].vals, pass % 2 == 0);
+          if (x.probabilities != want2[a].probabilities || x.contributions != want2[a].contributions) ++wrong;
+          if (y.probabilities != want3[b].probabilities || y.top != want3[b].top) ++wrong;
+          if (pass % 2 == 0 && y.contributions != want3[b].contributions) ++wrong;
+        }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Model, TrainingIsDeterministic) {

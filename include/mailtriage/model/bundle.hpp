@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,11 @@ struct loaded_model {
   std::string id;  // short identity for logs and metrics: first 12 hex of the booster hash
   std::optional<token_evidence> evidence;
 
+  // The evidence columns' values for an extractor row, one per label from column
+  // info.evidence_base on; empty without an evidence layer.
+  [[nodiscard]] std::vector<float> evidence_values(std::span<const std::uint32_t> cols) const {
+    return evidence ? evidence->evaluate(cols) : std::vector<float>{};
+  }
   // The booster's input for an extractor row: the row plus the evidence columns.
   void prepare(std::vector<std::uint32_t>& cols, std::vector<float>& vals) const {
     if (evidence) evidence->append(cols, vals, info.evidence_base);

@@ -1,11 +1,21 @@
 #pragma once
-// Fast per-feature contributions (Saabas' method, what XGBoost calls approximate
-// contributions) computed from the trees themselves: for each tree, walk the row's path
-// and credit each split's feature with the change in the node's expected value. Costs
-// O(trees x depth) per row and returns only the features on the paths, where XGBoost's
-// own call fills (columns + 1) x classes floats — a million for our hashed schema.
+// The trees walked directly, for the class probabilities and fast per-feature
+// contributions (Saabas' method, what XGBoost calls approximate contributions): for each
+// tree, walk the row's path and credit each split's feature with the change in the
+// node's expected value. Costs O(trees x depth) per row and returns only the features on
+// the paths, where XGBoost's own call fills (columns + 1) x classes floats — a million
+// for our hashed schema.
 //
-// Immutable after construction; contributions() is safe from many threads.
+// One walk serves both: walk() visits each tree once, adding the leaf to its class's
+// margin and each split's credit to a per-(class, column) accumulator, then picks the
+// top class and hands back its contributions. The trees only test a few thousand of the
+// schema's 262,303 columns: those are renumbered 0..n at construction (a bit set with a
+// rank per word maps a schema column to its number), and a call scatters the sparse row
+// into a dense array of n values in thread-local scratch, so every split reads its
+// value with one load instead of a binary search of the row.
+//
+// Immutable after construction; every call is safe from many threads (the scratch is
+// per thread, shared by every explainer on it, grown to the largest and never shrunk).
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -20,6 +30,30 @@ class tree_explainer {
   // Reads the trees from the booster's text dump (with statistics). Throws model_error.
   explicit tree_explainer(const booster& b);
 
+  struct result {
+    std::vector<float> probabilities;  // one per class
+    std::size_t top = 0;               // the first class with the largest probability
+    // (column, contribution to top's margin), unordered; empty unless asked for. Each
+    // column's credits are summed in float in tree order (XGBoost sums its approximate
+    // contributions in that order too).
+    std::vector<std::pair<std::uint32_t, float>> contributions;
+  };
+  // A booster row without copying it together: the extractor's sparse columns and, after
+  // them, the values of the consecutive columns tail_base, tail_base + 1... (the model's
+  // token evidence).
+  struct row {
+    std::span<const std::uint32_t> cols;
+    std::span<const float> vals;
+    std::uint32_t tail_base = 0;
+    std::span<const float> tail = {};
+  };
+  // Probabilities and, with `contributions`, the top class's contributions, in one walk.
+  [[nodiscard]] result walk(const row& r, bool contributions) const;
+  [[nodiscard]] result walk(std::span<const std::uint32_t> cols, std::span<const float> vals,
+                            bool contributions) const {
+    return walk(row{cols, vals}, contributions);
+  }
+
   // (column, contribution to class `cls`'s margin), summed per column, unordered.
   // Binary models have one output: class 1 is it, class 0 its negation.
   [[nodiscard]] std::vector<std::pair<std::uint32_t, float>> contributions(std::span<const std::uint32_t> cols,
@@ -29,29 +63,40 @@ class tree_explainer {
   // Class probabilities for one row by walking the trees: the booster's prediction
   // without XGBoost's per-call cost, which grows with the schema's width (it fills a
   // dense vector of every column for each row: ~0.6 ms for our 262,303 columns, where
-  // the walk takes ~20 us). Same splits, same leaf values, same float arithmetic and
+  // the walk takes a few us). Same splits, same leaf values, same float arithmetic and
   // link function; tests check it against XGBoost's in-place prediction.
   [[nodiscard]] std::vector<float> predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const;
 
-  [[nodiscard]] std::size_t trees() const { return trees_.size(); }
+  [[nodiscard]] std::size_t trees() const { return roots_.size(); }  // trees with nodes
   // One bit per column, set for the columns some split tests (the only ones that can
   // contribute to a prediction or appear among reasons); sized to the largest + 1.
   [[nodiscard]] std::vector<bool> split_columns() const;
 
  private:
   struct node {
-    std::int32_t left = -1, right = -1, missing = -1;  // -1: leaf
-    std::uint32_t feature = 0;
-    float threshold = 0;   // go left when value < threshold
-    float mean = 0;        // expected value of the subtree (cover-weighted leaf mean)
+    std::uint32_t slot = 0;  // the split column's compact number
+    float threshold = 0;     // go left when value < threshold
+    std::int32_t left = -1, right = -1, missing = -1;  // absolute node indices; left -1: leaf
+    float mean = 0;          // expected value of the subtree (cover-weighted leaf mean)
   };
-  struct tree {
-    std::vector<node> nodes;
-    std::size_t output = 0;  // which class margin this tree adds to
+  struct tree_root {
+    std::uint32_t first = 0;   // index of the root in nodes_
+    std::uint32_t output = 0;  // which class margin this tree adds to
   };
-  static std::size_t child(const node& n, std::span<const std::uint32_t> cols, std::span<const float> vals);
-  std::size_t leaf_of(const tree& t, std::span<const std::uint32_t> cols, std::span<const float> vals) const;
-  std::vector<tree> trees_;
+  class scratch;
+  static scratch& thread_scratch();
+  // Walks every tree: margins (base + leaves, tree by tree), and with `accumulate` the
+  // per-(output, slot) contributions left in `s`.
+  void walk_trees(scratch& s, const row& r, std::vector<float>& margin, bool accumulate) const;
+  [[nodiscard]] std::vector<float> link(std::vector<float> margin) const;
+  void collect(const scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const;
+
+  std::vector<node> nodes_;          // every tree's nodes, tree after tree
+  std::vector<tree_root> roots_;     // in the booster's order (round by round)
+  std::vector<std::uint32_t> columns_;  // slot -> schema column, ascending
+  // Schema column -> slot: bit per column and the number of set bits before each word.
+  std::vector<std::uint64_t> split_bits_;
+  std::vector<std::uint32_t> rank_;
   bool binary_ = true;
   std::size_t outputs_ = 1;
   float base_margin_ = 0;  // added to every output's margin before the link function
