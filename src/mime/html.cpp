@@ -194,13 +194,11 @@ std::uint64_t element_key(tag t, std::string_view name) {
   return h | (std::uint64_t{1} << 63);
 }
 
-// Lower-case copy without whitespace, for style matching ("display : none").
-std::string squash(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+// Lower-case copy without whitespace into `out`, for style matching ("display : none").
+void squash(std::string_view s, std::string& out) {
+  out.clear();
   for (char c : s)
     if (!is_space(c)) out.push_back(ascii_lower(c));
-  return out;
 }
 
 bool style_hidden(const std::string& st) {
@@ -271,6 +269,7 @@ class walker {
   std::vector<element> stack_;
   std::size_t untracked_ = 0;  // open elements beyond max_tracked_depth
   std::size_t misplaced_ = 0;  // ignored <html>/<head>/<body> starts; their ends are ignored too
+  std::string style_;          // scratch for squash()
   bool seen_head_ = false;
   bool seen_body_ = false;
 };
@@ -326,7 +325,8 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
     ++out_.stats.hidden_elements;
     f.silent = true;
   } else if (const auto* style = find_attr(attrs, "style")) {
-    std::string st = squash(style->value.substr(0, 4096));
+    std::string& st = style_;
+    squash(style->value.substr(0, 4096), st);
     if (style_hidden(st)) {
       ++out_.stats.hidden_elements;
       f.silent = true;

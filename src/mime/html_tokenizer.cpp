@@ -1,6 +1,6 @@
 #include "html_tokenizer.hpp"
 
-#include <cstring>
+#include <algorithm>
 
 #include "html_entities.hpp"
 #include "text_util.hpp"
@@ -132,7 +132,7 @@ html_tokenizer::piece html_tokenizer::lower_name(std::size_t begin, std::size_t 
 
 html_tokenizer::piece html_tokenizer::attribute_value(std::size_t begin, std::size_t end) {
   const std::string_view v = in_.substr(begin, end - begin);
-  if (v.find_first_of(std::string_view("&\0", 2)) == std::string_view::npos) return {false, begin, end - begin};
+  if (std::none_of(v.begin(), v.end(), [](char c) { return c == '&' || c == '\0'; })) return {false, begin, end - begin};
   const std::size_t off = arena_.size();
   for (std::size_t i = 0; i < v.size();) {
     if (v[i] == '&') {
