@@ -1,0 +1,364 @@
+#include "html_tokenizer.hpp"
+
+#include <algorithm>
+
+#include "html_entities.hpp"
+#include "text_util.hpp"
+
+namespace mailtriage::mime::detail {
+namespace {
+
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+int hex_value(char c) { return is_digit(c) ? c - '0' : (ascii_lower(c) - 'a' + 10); }
+// Whitespace between attributes (the spec's tab, LF, FF, space; CR too, as preprocessing
+// would have made it LF).
+bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// The spec's numeric character reference fix-ups: NUL, surrogates and values past
+// Unicode become U+FFFD; 0x80-0x9F are read as windows-1252, as every browser does.
+std::uint32_t numeric_reference_value(std::uint32_t v) {
+  static constexpr std::uint16_t c1[32] = {
+      0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+      0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+      0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+  if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0xFFFD;
+  if (v >= 0x80 && v <= 0x9F) return c1[v - 0x80];
+  return v;
+}
+
+// Raw-text elements: their contents end only at the matching end tag. `escapable`
+// (RCDATA) ones still decode character references.
+struct raw_element {
+  std::string_view name;
+  bool escapable;
+};
+constexpr raw_element raw_elements[] = {{"script", false},  {"style", false},   {"xmp", false},
+                                        {"iframe", false},  {"noembed", false}, {"noframes", false},
+                                        {"title", true},    {"textarea", true}};
+
+}  // namespace
+
+std::size_t decode_character_reference(std::string_view s, std::size_t pos, bool in_attribute, std::string& out) {
+  const std::size_t n = s.size();
+  std::size_t p = pos + 1;
+  if (p < n && s[p] == '#') {
+    ++p;
+    const bool hex = p < n && (s[p] == 'x' || s[p] == 'X');
+    if (hex) ++p;
+    const std::size_t digits = p;
+    std::uint32_t v = 0;
+    for (; p < n && (hex ? is_hex(s[p]) : is_digit(s[p])); ++p) {
+      v = v * (hex ? 16 : 10) + static_cast<std::uint32_t>(hex_value(s[p]));
+      if (v > 0x10FFFF) v = 0x110000;  // saturate: stays "too large" without overflowing
+    }
+    if (p == digits) {  // "&#" or "&#x" without digits is text
+      out.push_back('&');
+      return pos + 1;
+    }
+    if (p < n && s[p] == ';') ++p;
+    append_utf8(out, numeric_reference_value(v));
+    return p;
+  }
+  std::size_t end = p;
+  while (end < n && is_alnum(s[end])) ++end;
+  const std::string_view run = s.substr(p, end - p);
+  if (!run.empty()) {
+    if (end < n && s[end] == ';') {
+      if (const html_entity* e = find_html_entity(run)) {
+        append_utf8(out, e->code_point);
+        return end + 1;
+      }
+    }
+    if (const html_entity* e = find_legacy_entity_prefix(run)) {
+      const std::size_t after = p + e->name.size();
+      const bool literal = in_attribute && after < n && (s[after] == '=' || is_alnum(s[after]));
+      if (!literal) {
+        append_utf8(out, e->code_point);
+        return after;
+      }
+    }
+  }
+  out.push_back('&');
+  return pos + 1;
+}
+
+bool html_tokenizer::starts_markup(std::size_t p) const {
+  // in_[p] == '<'
+  if (p + 1 >= in_.size()) return false;
+  const char c = in_[p + 1];
+  if (is_alpha(c) || c == '!' || c == '?') return true;
+  return c == '/' && p + 2 < in_.size();  // "</x", "</>" and "</ junk>" are all markup
+}
+
+std::string_view html_tokenizer::view(const piece& p) const {
+  return p.in_arena ? std::string_view(arena_).substr(p.offset, p.size) : in_.substr(p.offset, p.size);
+}
+
+html_tokenizer::piece html_tokenizer::lower_name(std::size_t begin, std::size_t end) {
+  bool lower = true;
+  for (std::size_t i = begin; i < end && lower; ++i)
+    if ((in_[i] >= 'A' && in_[i] <= 'Z') || in_[i] == '\0') lower = false;
+  if (lower) return {false, begin, end - begin};
+  const std::size_t off = arena_.size();
+  for (std::size_t i = begin; i < end; ++i) {
+    if (in_[i] == '\0')
+      arena_ += "\xEF\xBF\xBD";
+    else
+      arena_.push_back(ascii_lower(in_[i]));
+  }
+  return {true, off, arena_.size() - off};
+}
+
+html_tokenizer::piece html_tokenizer::attribute_value(std::size_t begin, std::size_t end) {
+  const std::string_view v = in_.substr(begin, end - begin);
+  if (std::none_of(v.begin(), v.end(), [](char c) { return c == '&' || c == '\0'; })) return {false, begin, end - begin};
+  const std::size_t off = arena_.size();
+  for (std::size_t i = 0; i < v.size();) {
+    if (v[i] == '&') {
+      i = decode_character_reference(v, i, true, arena_);
+    } else if (v[i] == '\0') {
+      arena_ += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      arena_.push_back(v[i++]);
+    }
+  }
+  return {true, off, arena_.size() - off};
+}
+
+std::size_t html_tokenizer::skip_to_gt(std::size_t p) const {
+  const std::size_t gt = in_.find('>', p);
+  return gt == std::string_view::npos ? in_.size() : gt + 1;
+}
+
+// A tag from in_[pos_] ('<' or "</" followed by a letter). Returns false when the input
+// ends inside the tag: like a browser, an unfinished tag is dropped.
+bool html_tokenizer::read_tag(bool end_tag) {
+  const std::size_t n = in_.size();
+  std::size_t p = pos_ + (end_tag ? 2 : 1);
+  const std::size_t name_begin = p;
+  while (p < n && !is_tag_space(in_[p]) && in_[p] != '/' && in_[p] != '>') ++p;
+  arena_.clear();
+  pending_.clear();
+  const piece name = lower_name(name_begin, p);
+  bool self_closing = false;
+  for (;;) {
+    while (p < n && is_tag_space(in_[p])) ++p;
+    if (p >= n) {
+      pos_ = n;
+      return false;
+    }
+    if (in_[p] == '>') {
+      ++p;
+      break;
+    }
+    if (in_[p] == '/') {
+      if (p + 1 < n && in_[p + 1] == '>') {
+        self_closing = true;
+        p += 2;
+        break;
+      }
+      ++p;
+      continue;
+    }
+    // Attribute name: the first character may be '=' (the spec keeps it in the name).
+    const std::size_t attr_begin = p++;
+    while (p < n && !is_tag_space(in_[p]) && in_[p] != '/' && in_[p] != '>' && in_[p] != '=') ++p;
+    const std::size_t attr_end = p;
+    while (p < n && is_tag_space(in_[p])) ++p;
+    std::size_t value_begin = p;
+    std::size_t value_end = p;
+    if (p < n && in_[p] == '=') {
+      ++p;
+      while (p < n && is_tag_space(in_[p])) ++p;
+      if (p < n && (in_[p] == '"' || in_[p] == '\'')) {
+        const std::size_t close = in_.find(in_[p], p + 1);
+        if (close == std::string_view::npos) {
+          pos_ = n;
+          return false;
+        }
+        value_begin = p + 1;
+        value_end = close;
+        p = close + 1;
+      } else {
+        value_begin = p;
+        while (p < n && !is_tag_space(in_[p]) && in_[p] != '>') ++p;
+        value_end = p;
+      }
+    }
+    if (!end_tag && pending_.size() < max_attributes)
+      pending_.push_back({lower_name(attr_begin, attr_end), attribute_value(value_begin, value_end)});
+  }
+  pos_ = p;
+  attributes_.clear();
+  for (const auto& a : pending_) attributes_.push_back({view(a.name), view(a.value)});
+  tok_.kind = end_tag ? html_token_kind::end_tag : html_token_kind::start_tag;
+  tok_.name = view(name);
+  tok_.text = {};
+  tok_.raw = false;
+  tok_.self_closing = self_closing;
+  tok_.attributes = attributes_;
+  if (!end_tag) {
+    if (tok_.name == "plaintext") plaintext_ = true;  // no end tag: the rest is text
+    for (const auto& r : raw_elements) {
+      if (tok_.name == r.name) {
+        raw_end_ = r.name;
+        raw_escapable_ = r.escapable;
+      }
+    }
+  }
+  return true;
+}
+
+html_tokenizer::markup html_tokenizer::read_markup() {
+  const std::size_t n = in_.size();
+  const char c = in_[pos_ + 1];
+  if (is_alpha(c)) return read_tag(false) ? markup::token : markup::skipped;
+  if (c == '/') {
+    if (is_alpha(in_[pos_ + 2])) return read_tag(true) ? markup::token : markup::skipped;
+    pos_ = in_[pos_ + 2] == '>' ? pos_ + 3 : skip_to_gt(pos_ + 2);  // "</>" or a bogus comment
+    return markup::skipped;
+  }
+  if (c == '!' && in_.substr(pos_ + 2, 2) == "--") {
+    std::size_t p = pos_ + 4;
+    if (p < n && in_[p] == '>') {  // "<!-->"
+      pos_ = p + 1;
+      return markup::skipped;
+    }
+    if (in_.substr(p, 2) == "->") {  // "<!--->"
+      pos_ = p + 2;
+      return markup::skipped;
+    }
+    for (;;) {
+      const std::size_t dash = in_.find("--", p);
+      if (dash == std::string_view::npos) {
+        pos_ = n;  // unterminated: the rest is comment
+        return markup::skipped;
+      }
+      if (in_.substr(dash + 2, 1) == ">") {
+        pos_ = dash + 3;
+        return markup::skipped;
+      }
+      if (in_.substr(dash + 2, 2) == "!>") {
+        pos_ = dash + 4;
+        return markup::skipped;
+      }
+      p = dash + 1;
+    }
+  }
+  // <!DOCTYPE ...>, <![CDATA[...]]> outside foreign content, <?...?>, <!anything>: bogus
+  // comments that end at the first '>'.
+  pos_ = skip_to_gt(pos_ + 2);
+  return markup::skipped;
+}
+
+void html_tokenizer::read_text() {
+  const std::size_t n = in_.size();
+  const std::size_t begin = pos_;
+  std::size_t p = pos_;
+  std::size_t copied = begin;  // input before this is already in arena_ (decoding mode)
+  bool decoding = false;
+  if (in_[p] == '<') ++p;  // a '<' that starts no markup (the caller checked)
+  while (p < n) {
+    const char c = in_[p];
+    if (c == '<') {
+      if (starts_markup(p)) break;
+      ++p;
+    } else if (c == '&' || c == '\0') {
+      if (!decoding) {
+        arena_.clear();
+        decoding = true;
+      }
+      arena_.append(in_.substr(copied, p - copied));
+      p = c == '&' ? decode_character_reference(in_, p, false, arena_) : p + 1;  // NUL is dropped
+      copied = p;
+    } else {
+      ++p;
+    }
+  }
+  tok_.kind = html_token_kind::text;
+  tok_.raw = false;
+  if (decoding) {
+    arena_.append(in_.substr(copied, p - copied));
+    tok_.text = arena_;
+  } else {
+    tok_.text = in_.substr(begin, p - begin);
+  }
+  pos_ = p;
+}
+
+void html_tokenizer::read_raw_text() {
+  const std::size_t n = in_.size();
+  std::size_t end = n;
+  for (std::size_t from = pos_; !plaintext_;) {
+    const std::size_t lt = in_.find("</", from);
+    if (lt == std::string_view::npos) break;
+    const std::size_t after = lt + 2 + raw_end_.size();
+    if (after < n && istarts_with(in_.substr(lt + 2), raw_end_) &&
+        (is_tag_space(in_[after]) || in_[after] == '/' || in_[after] == '>')) {
+      end = lt;
+      break;
+    }
+    from = lt + 2;
+  }
+  const std::string_view content = in_.substr(pos_, end - pos_);
+  raw_end_ = {};
+  tok_.kind = html_token_kind::text;
+  tok_.raw = true;
+  tok_.text = content;
+  if (raw_escapable_ && content.find('&') != std::string_view::npos) {
+    arena_.clear();
+    for (std::size_t i = 0; i < content.size();) {
+      const std::size_t amp = content.find('&', i);
+      if (amp == std::string_view::npos) {
+        arena_.append(content.substr(i));
+        break;
+      }
+      arena_.append(content.substr(i, amp - i));
+      i = decode_character_reference(content, amp, false, arena_);
+    }
+    tok_.text = arena_;
+  }
+  pos_ = end;
+}
+
+const html_token& html_tokenizer::next() {
+  while (pos_ < in_.size()) {
+    if (!raw_end_.empty() || plaintext_) {
+      read_raw_text();
+      if (!tok_.text.empty()) return tok_;
+      continue;
+    }
+    if (in_[pos_] == '<' && starts_markup(pos_)) {
+      if (read_markup() == markup::token) return tok_;
+      continue;
+    }
+    read_text();
+    return tok_;
+  }
+  tok_ = html_token{};
+  return tok_;
+}
+
+}  // namespace mailtriage::mime::detail
