@@ -276,10 +276,10 @@ void tree_explainer::collect(const scratch& s, std::size_t cls,
   }
 }
 
-tree_explainer::result tree_explainer::walk(const row& row, bool contributions) const {
+tree_explainer::result tree_explainer::walk(const row& input, bool contributions) const {
   scratch& s = thread_scratch();
   std::vector<float> margin;
-  walk_trees(s, row, margin, contributions);
+  walk_trees(s, input, margin, contributions);
   result r;
   r.probabilities = link(std::move(margin));
   for (std::size_t c = 0; c < r.probabilities.size(); ++c)
