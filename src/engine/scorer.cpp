@@ -8,16 +8,6 @@
 #include "mailtriage/mime/parse.hpp"
 
 namespace mailtriage::engine {
-namespace {
-
-// The naive-Bayes layer's columns: each label's log-odds sum, then (evidence format 3)
-// each label's chi-square combined score.
-std::string evidence_column_name(const std::vector<std::string>& labels, std::size_t k) {
-  if (k < labels.size()) return "token_evidence:" + labels[k];
-  return "token_chi2:" + labels[(k - labels.size()) % labels.size()];
-}
-
-}  // namespace
 
 scorer::scorer(model::loaded_model model, mime::limits limits, std::size_t reasons)
     : model_(std::move(model)), explainer_(model_.model), limits_(limits), reasons_(reasons) {
@@ -110,7 +100,7 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   for (const auto& [col, weight] : contrib) {
     std::string name;
     if (info.evidence_base && col >= info.evidence_base)
-      name = evidence_column_name(info.labels, col - info.evidence_base);
+      name = "token_evidence:" + info.labels[col - info.evidence_base];  // the naive-Bayes layer
     else
       name = features::describe_column(col, need_names ? names : nullptr);
     out.reasons.push_back(policy::reason{std::move(name), weight});

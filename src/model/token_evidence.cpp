@@ -9,47 +9,8 @@
 namespace mailtriage::model {
 namespace {
 
-// Sparse on disk: most hash buckets never see a token. Version 2 holds the log-odds
-// only; version 3 adds each token's smoothed probability for the combined score.
-constexpr char kMagicV2[8] = {'M', 'T', 'T', 'E', 'V', '0', '0', '2'};
-constexpr char kMagicV3[8] = {'M', 'T', 'T', 'E', 'V', '0', '0', '3'};
-
-// The combined score follows SpamBayes and SpamAssassin's Bayes: Robinson's smoothed
-// per-token probability, only tokens at least `min_strength` away from 0.5, at most
-// `max_clues` of the strongest, combined with Fisher's chi-square method.
-constexpr double robinson_s = 0.45, robinson_x = 0.5;
-constexpr double min_strength = 0.1;
-constexpr std::size_t max_clues = 150;
-
-// P(chi-square with v degrees of freedom >= x2), v even: a finite series.
-double chi2_q(double x2, std::size_t v) {
-  double m = x2 / 2, term = std::exp(-m), sum = term;
-  for (std::size_t i = 1; i < v / 2; ++i) {
-    term *= m / static_cast<double>(i);
-    sum += term;
-  }
-  return std::min(sum, 1.0);
-}
-
-// Fisher-combined indicator in [0, 1] of the clues (each a probability of the label):
-// 0.5 when there are none or they cancel, towards 1 when they agree on the label.
-float combine(std::vector<float>& clues) {
-  if (clues.size() > max_clues) {
-    std::nth_element(clues.begin(), clues.begin() + static_cast<std::ptrdiff_t>(max_clues), clues.end(),
-                     [](float a, float b) { return std::fabs(a - 0.5f) > std::fabs(b - 0.5f); });
-    clues.resize(max_clues);
-  }
-  if (clues.empty()) return 0.5f;
-  double log_in = 0, log_out = 0;  // sums of logs: no underflow whatever the count
-  for (float f : clues) {
-    log_in += std::log(static_cast<double>(f));
-    log_out += std::log(1.0 - static_cast<double>(f));
-  }
-  const std::size_t dof = 2 * clues.size();
-  double in = 1.0 - chi2_q(-2.0 * log_out, dof);   // evidence for the label
-  double out = 1.0 - chi2_q(-2.0 * log_in, dof);   // evidence against it
-  return static_cast<float>((in - out + 1.0) / 2.0);
-}
+// Sparse on disk: most hash buckets never see a token.
+constexpr char kMagic[8] = {'M', 'T', 'T', 'E', 'V', '0', '0', '2'};
 
 sparse_rows rebuild(const sparse_rows& rows, const std::vector<std::vector<float>>& extra, std::uint32_t base) {
   sparse_rows out;
@@ -91,7 +52,6 @@ token_evidence token_evidence::fit(const sparse_rows& rows, std::span<const int>
   double total_docs = 0;
   for (double d : docs) total_docs += d;
   e.weights_.assign(static_cast<std::size_t>(count) * classes, 0.0f);
-  e.probs_.assign(static_cast<std::size_t>(count) * classes, 0.0f);
   constexpr double alpha = 1.0;
   for (std::size_t t = 0; t < count; ++t) {
     double all = 0;
@@ -104,43 +64,31 @@ token_evidence token_evidence::fit(const sparse_rows& rows, std::span<const int>
       double p_in = (in + alpha) / (docs[c] + 2 * alpha);
       double p_out = (out + alpha) / (total_docs - docs[c] + 2 * alpha);
       e.weights_[t * classes + c] = static_cast<float>(std::log(p_in / p_out));
-      // Robinson: the ratio of the token's rates in and out of the label, pulled
-      // towards 0.5 when it was seen in few messages.
-      double rate_in = in / docs[c], rate_out = docs[c] < total_docs ? out / (total_docs - docs[c]) : 0;
-      double p = rate_in + rate_out > 0 ? rate_in / (rate_in + rate_out) : 0.5;
-      e.probs_[t * classes + c] = static_cast<float>((robinson_s * robinson_x + all * p) / (robinson_s + all));
     }
   }
   return e;
 }
 
 std::vector<float> token_evidence::evaluate(std::span<const std::uint32_t> cols) const {
-  std::vector<float> out(outputs(), 0.0f);
-  std::vector<std::vector<float>> clues(probs_.empty() ? 0 : classes_);
+  std::vector<float> sum(classes_, 0.0f);
   for (std::uint32_t col : cols) {
     if (col < first_ || col - first_ >= count_) continue;
-    const std::size_t at = static_cast<std::size_t>(col - first_) * classes_;
-    for (std::size_t c = 0; c < classes_; ++c) out[c] += weights_[at + c];
-    for (std::size_t c = 0; c < clues.size(); ++c) {
-      float f = probs_[at + c];
-      if (f != 0.0f && std::fabs(f - 0.5f) >= min_strength) clues[c].push_back(f);
-    }
+    const float* w = weights_.data() + static_cast<std::size_t>(col - first_) * classes_;
+    for (std::size_t c = 0; c < classes_; ++c) sum[c] += w[c];
   }
-  for (std::size_t c = 0; c < clues.size(); ++c) out[classes_ + c] = combine(clues[c]);
-  return out;
+  return sum;
 }
 
 void token_evidence::append(std::vector<std::uint32_t>& cols, std::vector<float>& vals, std::uint32_t base) const {
   auto sum = evaluate(cols);
-  for (std::size_t c = 0; c < sum.size(); ++c) {
+  for (std::size_t c = 0; c < classes_; ++c) {
     cols.push_back(base + static_cast<std::uint32_t>(c));
     vals.push_back(sum[c]);
   }
 }
 
 std::string token_evidence::serialize() const {
-  const bool v3 = !probs_.empty();
-  std::string out(v3 ? kMagicV3 : kMagicV2, sizeof kMagicV3);
+  std::string out(kMagic, sizeof kMagic);
   auto put = [&out](std::uint32_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
   std::uint32_t used = 0;
   for (std::size_t t = 0; t < count_; ++t)
@@ -158,40 +106,31 @@ std::string token_evidence::serialize() const {
     if (std::all_of(w, w + classes_, [](float x) { return x == 0.0f; })) continue;
     put(t);
     out.append(reinterpret_cast<const char*>(w), classes_ * sizeof(float));
-    if (v3) out.append(reinterpret_cast<const char*>(probs_.data() + static_cast<std::size_t>(t) * classes_),
-                       classes_ * sizeof(float));
   }
   return out;
 }
 
 token_evidence token_evidence::deserialize(std::string_view bytes) {
-  if (bytes.size() < sizeof kMagicV3 + 16) throw model_error("token evidence: not a mailtriage token evidence file");
-  const bool v3 = std::memcmp(bytes.data(), kMagicV3, sizeof kMagicV3) == 0;
-  if (!v3 && std::memcmp(bytes.data(), kMagicV2, sizeof kMagicV2) != 0)
+  if (bytes.size() < sizeof kMagic + 16 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw model_error("token evidence: not a mailtriage token evidence file");
-  constexpr std::size_t kMagicSize = sizeof kMagicV3;
   token_evidence e;
   std::uint32_t head[4];
-  std::memcpy(head, bytes.data() + kMagicSize, sizeof head);
+  std::memcpy(head, bytes.data() + sizeof kMagic, sizeof head);
   e.classes_ = head[0];
   e.first_ = head[1];
   e.count_ = head[2];
   const std::size_t used = head[3];
-  const std::size_t entry = sizeof(std::uint32_t) + (v3 ? 2 : 1) * e.classes_ * sizeof(float);
+  const std::size_t entry = sizeof(std::uint32_t) + e.classes_ * sizeof(float);
   if (e.classes_ < 2 || e.classes_ > 1000 || e.count_ > (1u << 24) || used > e.count_ ||
-      bytes.size() != kMagicSize + sizeof head + used * entry)
+      bytes.size() != sizeof kMagic + sizeof head + used * entry)
     throw model_error("token evidence: size does not match its header");
   e.weights_.assign(static_cast<std::size_t>(e.count_) * e.classes_, 0.0f);
-  if (v3) e.probs_.assign(static_cast<std::size_t>(e.count_) * e.classes_, 0.0f);
-  const char* p = bytes.data() + kMagicSize + sizeof head;
+  const char* p = bytes.data() + sizeof kMagic + sizeof head;
   for (std::size_t i = 0; i < used; ++i, p += entry) {
     std::uint32_t t;
     std::memcpy(&t, p, sizeof t);
     if (t >= e.count_) throw model_error("token evidence: bucket out of range");
     std::memcpy(e.weights_.data() + static_cast<std::size_t>(t) * e.classes_, p + sizeof t, e.classes_ * sizeof(float));
-    if (v3)
-      std::memcpy(e.probs_.data() + static_cast<std::size_t>(t) * e.classes_,
-                  p + sizeof t + e.classes_ * sizeof(float), e.classes_ * sizeof(float));
   }
   return e;
 }

@@ -7,12 +7,6 @@
 // header and URL evidence. Training uses out-of-fold sums (see train_stacked) so the
 // trees never see evidence computed from the row's own tokens.
 //
-// A sum of log-odds grows with the message's length: a long advert written in ordinary
-// words collects enough weak "ham" words to outweigh its few telling ones. So each label
-// also gets a length-robust column, the chi-square combination of the message's 150
-// strongest token probabilities (SpamBayes / SpamAssassin's Bayes), in [0, 1]. Models
-// written before it (evidence format 2) have the sums only.
-//
 // Immutable after construction; append() is safe from many threads.
 #include <cstdint>
 #include <span>
@@ -31,13 +25,11 @@ class token_evidence {
   static token_evidence fit(const sparse_rows& rows, std::span<const int> labels, std::size_t classes,
                             std::uint32_t first, std::uint32_t count);
 
-  // The evidence columns start at `base` (the extractor's column count): the log-odds
-  // sum of each label, then (format 3) the combined score of each label.
-  [[nodiscard]] std::size_t outputs() const { return probs_.empty() ? classes_ : 2 * classes_; }
-  [[nodiscard]] std::size_t classes() const { return classes_; }
+  // The evidence columns start at `base` (the extractor's column count): one per label.
+  [[nodiscard]] std::size_t outputs() const { return classes_; }
   // Appends the evidence values to a row (columns must stay sorted: base is past them).
   void append(std::vector<std::uint32_t>& cols, std::vector<float>& vals, std::uint32_t base) const;
-  // The evidence for one row, outputs() values.
+  // The evidence for one row, one value per label.
   [[nodiscard]] std::vector<float> evaluate(std::span<const std::uint32_t> cols) const;
 
   [[nodiscard]] std::string serialize() const;
@@ -48,7 +40,6 @@ class token_evidence {
   std::size_t classes_ = 0;
   std::uint32_t first_ = 0, count_ = 0;
   std::vector<float> weights_;  // count_ x classes_: log-odds of the token for each label
-  std::vector<float> probs_;    // count_ x classes_: Robinson probability of each label, 0 = none; empty in format 2
 };
 
 // Adds out-of-fold token evidence columns to `rows` in place (k folds by row index
