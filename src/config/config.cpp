@@ -45,7 +45,7 @@ milter_settings read_milter(yaml_section s) {
   m.idle_timeout = t.duration("idle", 600s, 1s, 24h);
   m.frame_timeout = t.duration("frame", 10s, 100ms, 1h);
   m.write_timeout = t.duration("write", 10s, 100ms, 1h);
-  m.verdict_timeout = t.duration("verdict", 5s, 10ms, 280s);
+  m.verdict_timeout = t.duration("verdict", 5s, 1ms, 280s);
   m.drain_timeout = t.duration("drain", 30s, 0ms, 1h);
   t.finish();
 
