@@ -38,11 +38,24 @@ void finish_field(std::string_view entity, std::size_t name_begin, std::size_t c
 }  // namespace
 
 std::string unfold(std::string_view raw) {
+  // Trimming first gives the same result (trim drops CR and LF as well) and copies less;
+  // the text between line breaks is then appended a line at a time.
+  std::string_view s = trim(raw);
   std::string out;
-  out.reserve(raw.size());
-  for (char c : raw)
-    if (c != '\r' && c != '\n') out.push_back(c);
-  return std::string(trim(out));
+  out.reserve(s.size());
+  while (!s.empty()) {
+    const void* nl = std::memchr(s.data(), '\n', s.size());
+    std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) : s.size();
+    std::string_view line = s.substr(0, len);
+    if (line.find('\r') == std::string_view::npos) {
+      out.append(line);
+    } else {
+      for (char c : line)
+        if (c != '\r') out.push_back(c);
+    }
+    s.remove_prefix(nl ? len + 1 : len);
+  }
+  return out;
 }
 
 header_section parse_header_section(std::string_view entity, const limits& lim, std::uint32_t& headers_left,

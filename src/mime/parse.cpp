@@ -1,8 +1,8 @@
 // mime::parse: the bounded entity walker. We use our own parser over string_views instead
 // of mimetic::MimeEntity: mimetic copies every body line into std::strings, applies no
 // depth, part or size limits, and recurses without bound, which a nesting bomb or a 50 MB
-// line turns into unbounded time and memory. Only mimetic's Base64 codec is used
-// (transfer.cpp). Recursion depth here is bounded by limits::max_depth.
+// line turns into unbounded time and memory. The transfer decoders (transfer.cpp) are our
+// own as well. Recursion depth here is bounded by limits::max_depth.
 #include "mailtriage/mime/parse.hpp"
 
 #include <cstring>
@@ -114,7 +114,7 @@ void process_leaf(context& ctx, std::size_t idx, std::string_view body) {
     add_attachment(ctx, idx, p.filename, p.content_type, d.bytes, d.capped, false);
     return;
   }
-  conversion c = to_utf8(d.bytes, p.charset);
+  conversion c = to_utf8(std::move(d.bytes), p.charset);
   if (c.bad) msg.defects.set(defect::bad_charset);
   std::string text = crlf_to_lf(std::move(c.text));
   text_block block;

@@ -1,37 +1,18 @@
-// Transfer decoders. Base64 uses mimetic's Base64::Decoder for the arithmetic, driven one
-// character at a time by our own loop, which validates (mimetic silently skips bad input),
-// resynchronises after padding and stops at the output cap. Quoted-printable and uuencode
-// are our own: mimetic's QP decoder does not report malformed escapes.
+// Transfer decoders. Base64 is table-driven and keeps the semantics of the mimetic
+// Base64::Decoder we used before (our loop validates, resynchronises after padding and stops
+// at the output cap; mimetic's group state survives a flush of a lone sextet): whole groups
+// of four alphabet characters take a fast path, anything else goes through the same state
+// machine one character at a time. Quoted-printable and uuencode are our own: mimetic's QP
+// decoder does not report malformed escapes.
 #include "transfer.hpp"
 
-#include <mimetic/codec/base64.h>
-
+#include <cstdint>
 #include <cstring>
 
 #include "text_util.hpp"
 
 namespace mailtriage::mime::detail {
 namespace {
-
-// Output iterator appending to a string up to a cap; further writes are dropped.
-class capped_appender {
- public:
-  capped_appender(std::string& out, std::size_t cap, bool& capped) : out_(&out), cap_(cap), capped_(&capped) {}
-  capped_appender& operator*() { return *this; }
-  capped_appender& operator++() { return *this; }
-  capped_appender& operator++(int) { return *this; }
-  template <class T>
-  capped_appender& operator=(T value) {
-    if (out_->size() < cap_) out_->push_back(static_cast<char>(value));
-    else *capped_ = true;
-    return *this;
-  }
-
- private:
-  std::string* out_;
-  std::size_t cap_;
-  bool* capped_;
-};
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -48,44 +29,121 @@ int escape_value(std::string_view s, std::size_t i) {
   return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
-bool is_b64(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
+// Base64 class of each byte: the sextet value (0..63), or one of the codes below, all of
+// which have bit 6 set so that OR-ing four classes tells whether any is not a sextet.
+constexpr std::uint8_t kB64Pad = 0x40, kB64Space = 0x41, kB64Other = 0x42;
+struct base64_table {
+  std::uint8_t v[256];
+  constexpr base64_table() : v{} {
+    for (int c = 0; c < 256; ++c) v[c] = kB64Other;
+    for (int c = 'A'; c <= 'Z'; ++c) v[c] = static_cast<std::uint8_t>(c - 'A');
+    for (int c = 'a'; c <= 'z'; ++c) v[c] = static_cast<std::uint8_t>(c - 'a' + 26);
+    for (int c = '0'; c <= '9'; ++c) v[c] = static_cast<std::uint8_t>(c - '0' + 52);
+    v['+'] = 62;
+    v['/'] = 63;
+    v['='] = kB64Pad;
+    v[' '] = v['\t'] = v['\r'] = v['\n'] = kB64Space;
+  }
+};
+constexpr base64_table kBase64{};
+
+// Base64 group state as mimetic's decoder keeps it, writing into a pre-sized buffer.
+class base64_state {
+ public:
+  base64_state(char* out, std::size_t cap, bool& capped) : out_(out), cap_(cap), capped_(&capped) {}
+  void process(std::uint8_t sextet) {
+    ch_[cidx_++] = sextet;
+    if (cidx_ == 4) write_group();
+  }
+  void flush() {
+    if (cidx_ > 0) write_group();
+  }
+  // Fast path for four sextets when no group is pending and the bytes fit under the cap.
+  [[nodiscard]] bool can_take_quad() const { return cidx_ == 0 && used_ + 3 <= cap_; }
+  void put_quad(std::uint32_t v) {
+    out_[used_] = static_cast<char>(v >> 16);
+    out_[used_ + 1] = static_cast<char>(v >> 8);
+    out_[used_ + 2] = static_cast<char>(v);
+    used_ += 3;
+  }
+  [[nodiscard]] std::size_t used() const { return used_; }
+
+ private:
+  static constexpr std::uint8_t kMissing = 100;  // a missing sextet in a short group
+  void put(unsigned v) {
+    if (used_ < cap_) out_[used_++] = static_cast<char>(v);
+    else *capped_ = true;
+  }
+  // A group of 2..4 sextets gives 1..3 bytes; a lone sextet is kept (mimetic does not
+  // reset its group for it, so it becomes the first of the next group).
+  void write_group() {
+    if (cidx_ == 1) return;
+    if (cidx_ == 2) ch_[2] = ch_[3] = kMissing;
+    else if (cidx_ == 3) ch_[3] = kMissing;
+    cidx_ = 0;
+    put(static_cast<unsigned>(ch_[0] << 2 | ((ch_[1] >> 4) & 0x3)));
+    if (ch_[2] == kMissing) return;
+    put(static_cast<unsigned>(ch_[1] << 4 | ((ch_[2] >> 2) & 0xF)));
+    if (ch_[3] == kMissing) return;
+    put(static_cast<unsigned>(ch_[2] << 6 | ch_[3]));
+  }
+
+  char* out_;
+  std::size_t cap_;
+  bool* capped_;
+  std::size_t used_ = 0;
+  int cidx_ = 0;
+  std::uint8_t ch_[4] = {};
+};
 
 }  // namespace
 
 decoded decode_base64(std::string_view in, std::size_t cap) {
   decoded r;
-  r.bytes.reserve(std::min(cap, in.size() / 4 * 3 + 3));
-  mimetic::Base64::Decoder dec;
-  capped_appender out(r.bytes, cap, r.capped);
+  // Four characters never give more than three bytes, so the buffer is sized once.
+  r.bytes.resize(std::min(cap, in.size() / 4 * 3 + 3));
+  base64_state dec(r.bytes.data(), cap, r.capped);
+  const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
   std::size_t group = 0;  // alphabet characters in the current 4-character group
   bool padded = false;
-  for (char ch : in) {
-    auto c = static_cast<unsigned char>(ch);
-    if (is_b64(c)) {
+  std::size_t i = 0;
+  while (i < n) {
+    if (!padded) {
+      while (i + 4 <= n && dec.can_take_quad()) {
+        const std::uint8_t a = kBase64.v[s[i]], b = kBase64.v[s[i + 1]], c = kBase64.v[s[i + 2]],
+                           d = kBase64.v[s[i + 3]];
+        if ((a | b | c | d) & 0x40) break;
+        dec.put_quad(std::uint32_t{a} << 18 | std::uint32_t{b} << 12 | std::uint32_t{c} << 6 | d);
+        i += 4;  // a whole group: `group` is unchanged
+      }
+      if (i >= n) break;
+    }
+    const std::uint8_t v = kBase64.v[s[i++]];
+    if (v < 64) {
       if (padded) {  // data after padding: a second blob glued on; start a fresh group
         r.bad = true;
         padded = false;
       }
-      dec.process(c, out);
+      dec.process(v);
       group = (group + 1) & 3u;
       if (r.capped) break;
-    } else if (c == '=') {
+    } else if (v == kB64Pad) {
       if (!padded) {
         if (group < 2) r.bad = true;
-        dec.flush(out);
+        dec.flush();
         group = 0;
         padded = true;
       }
-    } else if (!is_space(ch)) {
+    } else if (v != kB64Space) {
       r.bad = true;
     }
   }
   if (!r.capped) {
     if (group == 1) r.bad = true;  // 6 dangling bits cannot make a byte
-    if (group != 0 && !padded) dec.flush(out);
+    if (group != 0 && !padded) dec.flush();
   }
+  r.bytes.resize(dec.used());
   return r;
 }
 
@@ -111,17 +169,23 @@ decoded decode_qp(std::string_view in, std::size_t cap) {
     while (!line.empty() && is_wsp(line.back())) line.remove_suffix(1);  // transport padding
     bool soft = !line.empty() && line.back() == '=';
     if (soft) line.remove_suffix(1);
-    for (std::size_t i = 0; i < line.size() && out.size() < cap; ++i) {
-      char c = line[i];
-      if (c == '=') {
-        if (int v = escape_value(line, i); v >= 0) {
-          out.push_back(static_cast<char>(v));
-          i += 2;
-          continue;
-        }
-        r.bad = true;
+    // Literal runs between '=' are appended whole (up to the cap), escapes one at a time.
+    std::size_t i = 0;
+    while (i < line.size() && out.size() < cap) {
+      const void* eq = std::memchr(line.data() + i, '=', line.size() - i);
+      std::size_t run_end = eq ? static_cast<std::size_t>(static_cast<const char*>(eq) - line.data()) : line.size();
+      std::size_t take = std::min(run_end - i, cap - out.size());
+      out.append(line.data() + i, take);
+      i += take;
+      if (i < run_end || i == line.size() || out.size() >= cap) break;  // capped, or no '=' left
+      if (int v = escape_value(line, i); v >= 0) {
+        out.push_back(static_cast<char>(v));
+        i += 3;
+        continue;
       }
-      out.push_back(c);
+      r.bad = true;
+      out.push_back('=');
+      ++i;
     }
     if (!soft) out.append(eol);
     pos = next;

@@ -3,8 +3,8 @@
 //
 // Parser choice: a bounded parser of our own over std::string_view (see src/mime/entity.cpp)
 // rather than mimetic's MimeEntity, which copies every line into std::strings, has no
-// depth/part/byte limits and recurses without bound on nested multiparts. mimetic is used for
-// its Base64 decoder (after our own validation pass, which mimetic does not report).
+// depth/part/byte limits and recurses without bound on nested multiparts. The transfer
+// decoders are our own too (src/mime/transfer.cpp); Base64 keeps mimetic's decoding rules.
 #include <string_view>
 
 #include "mailtriage/mime/limits.hpp"
