@@ -31,13 +31,6 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
@@ -45,8 +38,9 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 bool icontains(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
   if (hay.size() < needle.size()) return false;
+  const char first = lower(needle[0]);
   for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+    if (lower(hay[i]) == first && iequals(hay.substr(i, needle.size()), needle)) return true;
   return false;
 }
 

@@ -23,8 +23,10 @@ struct text_stats {
 template <typename Sink>
 void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink);
 
-// Normalises one word (no spaces) into `out`; returns false when it yields no token.
-bool normalise_word(std::string_view word, std::string& out, text_stats& stats);
+// Normalises one word (no spaces); returns an empty view when it yields no token. The
+// result is a class literal, `word` itself when it has nothing to lower-case, or a
+// lower-cased copy in `scratch` (valid until the next call with the same scratch).
+std::string_view normalise_word(std::string_view word, std::string& scratch, text_stats& stats);
 
 }  // namespace mailtriage::features::detail
 

@@ -80,7 +80,8 @@ class vector_builder {
       summary_[bucket >> 12] |= std::uint64_t{1} << ((bucket >> 6) & 63);
       hashed_.push_back(col);
     }
-    if (names_ != nullptr) record(col, ns, a, b);
+    // The column filter is tested here so that tokens outside it cost no call.
+    if (names_ != nullptr && (only_ == nullptr || (col < only_->size() && (*only_)[col]))) record(col, ns, a, b);
   }
 
   [[nodiscard]] bool wants_names() const { return names_ != nullptr; }
