@@ -47,6 +47,7 @@ std::string unfold(std::string_view raw) {
     const void* nl = std::memchr(s.data(), '\n', s.size());
     std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) : s.size();
     std::string_view line = s.substr(0, len);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF, as the milter delivers it
     if (line.find('\r') == std::string_view::npos) {
       out.append(line);
     } else {
