@@ -29,6 +29,9 @@ bool word_char(char c) {
 bool extract_urls(std::string_view text, std::vector<std::string>& out, std::size_t cap) {
   std::size_t i = 0;
   while (i < text.size()) {
+    // Only 'h' (http, https) and 'w' (www.) start a URL: skip everything else quickly.
+    while (i < text.size() && (text[i] | 0x20) != 'h' && (text[i] | 0x20) != 'w') ++i;
+    if (i == text.size()) break;
     char c = ascii_lower(text[i]);
     std::size_t prefix = 0;
     if (c == 'h') {
