@@ -26,12 +26,15 @@ void finish_field(std::string_view entity, std::size_t name_begin, std::size_t c
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
   std::string_view raw = entity.substr(colon + 1, end - colon - 1);
   if (name.empty()) defects.set(defect::bad_header);
-  if (has_eight_bit(name) || has_eight_bit(raw)) defects.set(defect::eight_bit_header);
+  const bool eight_bit_value = has_eight_bit(raw);
+  if (has_eight_bit(name) || eight_bit_value) defects.set(defect::eight_bit_header);
   header_field f;
   f.name = std::string(name);
   f.raw_value = std::string(raw);
   std::string unfolded = unfold(raw);
-  f.value = decode_header_text(unfolded, defects);
+  // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
+  if (!eight_bit_value && unfolded.find("=?") == std::string::npos) f.value = std::move(unfolded);
+  else f.value = decode_header_text(unfolded, defects);
   out.fields.push_back(std::move(f));
 }
 
