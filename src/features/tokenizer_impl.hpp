@@ -37,6 +37,10 @@ inline bool is_word_byte(char ch) {
   return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+inline bool is_ascii_letter(char ch) {
+  return static_cast<unsigned char>((static_cast<unsigned char>(ch) | 0x20) - 'a') < 26;
+}
+
 template <typename Sink>
 void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink) {
   std::string buf;
@@ -52,6 +56,22 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       i += sep;
     }
     std::size_t start = i;
+    {
+      // Fast path for the bulk of prose: a chunk of ASCII letters ended by a separator (or
+      // the end) holds no URL, address or currency and is a single word, so it goes
+      // straight to normalise_word; any other chunk is scanned below from its start.
+      std::size_t k = i;
+      while (k < n && is_ascii_letter(text[k])) ++k;
+      if (k > i && (k == n || separator_length(text, k) > 0)) {
+        i = k;
+        if (std::string_view t = normalise_word(text.substr(start, k - start), buf, stats); !t.empty()) {
+          ++stats.words;
+          --budget;
+          sink(t);
+        }
+        continue;
+      }
+    }
     std::size_t at = std::string_view::npos, scheme = std::string_view::npos;
     while (i < n && separator_length(text, i) == 0) {
       const char c = text[i];
