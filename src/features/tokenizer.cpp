@@ -31,13 +31,18 @@ std::string_view normalise_word(std::string_view w, std::string& scratch, text_s
   if (digits > 0 && (w.size() >= 12 || digits * 2 >= w.size())) {  // ids, codes, serials
     return w.size() >= 8 ? "<id>" : "<code>";
   }
+  return normalise_plain_word(w, upper, lowerc, digits, nonascii, scratch, stats);
+}
+
+std::string_view normalise_plain_word(std::string_view w, std::size_t upper, std::size_t lowerc, std::size_t digits,
+                                      std::size_t nonascii, std::string& scratch, text_stats& stats) {
   if (w.size() > 24 && nonascii == 0) return "<id>";  // base64 runs and glued identifiers
   if (w.size() > 64) return {};  // overlong non-ASCII runs carry no useful word
   if (upper >= 3 && lowerc == 0 && digits == 0 && nonascii == 0) ++stats.caps_words;
   if (upper == 0) return w;  // already lower-case: no copy
   scratch.assign(w);
-  for (char& c : scratch)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  for (char& c : scratch)  // branch-free: capitals sit anywhere in a word
+    c = static_cast<char>(c + 32 * (static_cast<unsigned char>(c - 'A') < 26));
   return scratch;
 }
 

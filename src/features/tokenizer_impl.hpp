@@ -59,12 +59,15 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
     {
       // Fast path for the bulk of prose: a chunk of ASCII letters ended by a separator (or
       // the end) holds no URL, address or currency and is a single word, so it goes
-      // straight to normalise_word; any other chunk is scanned below from its start.
-      std::size_t k = i;
-      while (k < n && is_ascii_letter(text[k])) ++k;
+      // straight to normalise_word's rules for such words; any other chunk is scanned
+      // below from its start.
+      std::size_t k = i, upper = 0;
+      while (k < n && is_ascii_letter(text[k])) upper += text[k++] < 'a';
       if (k > i && (k == n || separator_length(text, k) > 0)) {
         i = k;
-        if (std::string_view t = normalise_word(text.substr(start, k - start), buf, stats); !t.empty()) {
+        const std::size_t len = k - start;
+        if (std::string_view t = normalise_plain_word(text.substr(start, len), upper, len - upper, 0, 0, buf, stats);
+            !t.empty()) {
           ++stats.words;
           --budget;
           sink(t);
