@@ -48,7 +48,9 @@ bool same_name(std::string_view text, std::string_view ns, std::string_view a, s
 }  // namespace
 
 void vector_builder::record(std::uint32_t col, std::string_view ns, std::string_view a, std::string_view b) {
-  auto& v = (*names_)[col];
+  name_slot& slot = name_cache_[col & (name_cache_.size() - 1)];
+  if (slot.col != col) slot = {col, &(*names_)[col]};
+  std::vector<std::string>& v = *slot.names;
   if (v.size() >= 8) return;
   for (const std::string& known : v)
     if (same_name(known, ns, a, b)) return;
