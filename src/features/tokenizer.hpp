@@ -21,7 +21,8 @@ struct text_stats {
 };
 
 // Calls sink(std::string_view token) for every token of `text`, stopping once `budget`
-// reaches zero (each token decrements it). Accumulates counts into `stats`.
+// reaches zero (each token decrements it). Accumulates counts into `stats`. A token's
+// view stays valid until the sink has returned for the next token (or tokenize returns).
 template <typename Sink>
 void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink);
 

@@ -43,7 +43,10 @@ inline bool is_ascii_letter(char ch) {
 
 template <typename Sink>
 void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink) {
-  std::string buf;
+  // Two scratch buffers used in turn, so that a lower-cased token stays valid while the
+  // sink handles the token after it (the caller pairs adjacent tokens without copying).
+  std::string scratch[2];
+  std::size_t turn = 0;
   std::size_t i = 0;
   const std::size_t n = text.size();
   while (i < n && budget > 0) {
@@ -66,11 +69,13 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       if (k > i && (k == n || separator_length(text, k) > 0)) {
         i = k;
         const std::size_t len = k - start;
-        if (std::string_view t = normalise_plain_word(text.substr(start, len), upper, len - upper, 0, 0, buf, stats);
+        if (std::string_view t = normalise_plain_word(text.substr(start, len), upper, len - upper, 0, 0,
+                                                      scratch[turn & 1], stats);
             !t.empty()) {
           ++stats.words;
           --budget;
           sink(t);
+          ++turn;
         }
         continue;
       }
@@ -126,10 +131,11 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
         break;
       }
       if (j == ws) break;
-      if (std::string_view t = normalise_word(chunk.substr(ws, j - ws), buf, stats); !t.empty()) {
+      if (std::string_view t = normalise_word(chunk.substr(ws, j - ws), scratch[turn & 1], stats); !t.empty()) {
         ++stats.words;
         --budget;
         sink(t);
+        ++turn;
       }
     }
   }

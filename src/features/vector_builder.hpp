@@ -85,7 +85,6 @@ class vector_builder {
     if (names_ != nullptr && (only_ == nullptr || (col < only_->size() && (*only_)[col]))) record(col, ns, a, b);
   }
 
-  [[nodiscard]] bool wants_names() const { return names_ != nullptr; }
   [[nodiscard]] feature_vector finish();
 
  private:
