@@ -281,13 +281,6 @@ void check_top_headers(message& msg) {
   if (msg.headers.empty() || counts[0] == 0 || counts[3] == 0) msg.defects.set(defect::missing_headers);
 }
 
-// High bit of each byte of `w` that equals `c` (exact: no borrow between bytes).
-std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
-  constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
-  const std::uint64_t t = w ^ (0x0101010101010101ULL * c);
-  return ~(((t & low7) + low7) | t) & ~low7;
-}
-
 // True when some CR is not followed by LF. Messages from the milter are CRLF throughout,
 // so this compares eight bytes (and the eight after them shifted by one) at a time
 // instead of calling memchr once per line.

@@ -46,6 +46,14 @@ namespace mailtriage::mime::detail {
   return false;
 }
 
+// High bit of each byte of `w` that equals `c`, for scans eight bytes at a time (exact:
+// no carry or borrow crosses bytes).
+[[nodiscard]] inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
+  constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+  const std::uint64_t t = w ^ (0x0101010101010101ULL * c);
+  return ~(((t & low7) + low7) | t) & ~low7;
+}
+
 // Appends `s` to `out` with runs of whitespace collapsed to one space; leading space is
 // dropped when `out` is empty or already ends in whitespace.
 void append_collapsed(std::string& out, std::string_view s);
