@@ -10,7 +10,7 @@ build_packages=(
   build-essential cmake pkg-config
   libboost-dev libboost-system-dev      # Boost.Asio / Beast (header-only in 1.74)
   libmilter-dev                         # mfdef.h only: the protocol constants
-  libmimetic-dev libxgboost-dev libssl-dev libyaml-cpp-dev libsystemd-dev
+  libxgboost-dev libssl-dev libyaml-cpp-dev libsystemd-dev
   file                                  # cpack's DEB generator finds the ELF files to give dpkg-shlibdeps
 )
 test_packages=(

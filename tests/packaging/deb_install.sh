@@ -80,7 +80,7 @@ want_version=$("$build/src/mailtriaged" --version | awk '{print $2}')
 [[ "$version" == "$want_version" ]] || e2e_fail "package version $version, mailtriaged --version $want_version"
 depends=$(dpkg-deb -f "$deb" Depends)
 e2e_log "Depends: $depends"
-for lib in libxgboost0 libyaml-cpp libssl3 libsystemd0 libmimetic; do
+for lib in libxgboost0 libyaml-cpp libssl3 libsystemd0; do
     [[ "$depends" == *"$lib"* ]] || e2e_fail "Depends: lacks $lib (dpkg-shlibdeps not run?)"
 done
 dpkg-deb -I "$deb" conffiles | grep -qx /etc/mailtriage/mailtriage.yaml ||

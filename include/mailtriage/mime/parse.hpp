@@ -4,7 +4,8 @@
 // Parser choice: a bounded parser of our own over std::string_view (see src/mime/entity.cpp)
 // rather than mimetic's MimeEntity, which copies every line into std::strings, has no
 // depth/part/byte limits and recurses without bound on nested multiparts. The transfer
-// decoders are our own too (src/mime/transfer.cpp); Base64 keeps mimetic's decoding rules.
+// decoders are our own too (src/mime/transfer.cpp), so mimetic is not used at all; Base64
+// keeps the decoding rules of mimetic's decoder, which it replaced.
 #include <string_view>
 
 #include "mailtriage/mime/limits.hpp"
