@@ -138,12 +138,12 @@ void add_text_features(const mime::message& msg, vector_builder& b, pii_flags& p
   // (unigram "ns:t", pair "pair_ns:prev t", next pair prefix "pair_ns:t "), which is the
   // same hash as vector_builder::token() but hides the multiply latency.
   constexpr std::uint64_t P = fnv1a64::prime;
-  std::string prev;  // only kept when token names are requested
+  std::string_view prev;  // tokenize keeps it valid while the next token is handled
   auto words_and_pairs = [&](std::string_view text, std::string_view uni_ns, std::uint64_t uni_prefix,
                              std::string_view pair_ns, std::uint64_t pair_prefix, text_stats& stats) {
     std::uint64_t pair_state = 0;
     bool have_prev = false;
-    prev.clear();
+    prev = {};
     tokenize(text, budget, stats, [&](std::string_view t) {
       std::uint64_t h1 = uni_prefix, h2 = pair_state, h3 = pair_prefix;
       for (char ch : t) {
@@ -156,7 +156,7 @@ void add_text_features(const mime::message& msg, vector_builder& b, pii_flags& p
       if (have_prev) b.add_hash(h2, pair_ns, prev, t);
       pair_state = (h3 ^ static_cast<unsigned char>(' ')) * P;
       have_prev = true;
-      if (b.wants_names()) prev.assign(t);
+      prev = t;
     });
   };
   text_stats subj_stats;

@@ -31,13 +31,6 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
@@ -45,8 +38,9 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 bool icontains(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
   if (hay.size() < needle.size()) return false;
+  const char first = lower(needle[0]);
   for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+    if (lower(hay[i]) == first && iequals(hay.substr(i, needle.size()), needle)) return true;
   return false;
 }
 
@@ -131,12 +125,23 @@ std::vector<mailbox> parse_mailboxes(std::string_view value) {
     address.clear();
     saw_angle = false;
   };
+  // Runs of ordinary characters (the current one and those after it up to a character
+  // that changes state) are appended whole; `i` then rests on the run's last character,
+  // which the loop steps past.
+  auto run_end = [&](std::size_t from, auto is_stop) {
+    while (from < value.size() && !is_stop(value[from])) ++from;
+    return from;
+  };
   for (std::size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
     if (in_quote) {
       if (c == '\\' && i + 1 < value.size()) display += value[++i];
       else if (c == '"') in_quote = false;
-      else display += c;
+      else {
+        std::size_t end = run_end(i + 1, [](char x) { return x == '\\' || x == '"'; });
+        display.append(value.substr(i, end - i));
+        i = end - 1;
+      }
       continue;
     }
     if (comment > 0) {
@@ -146,8 +151,13 @@ std::vector<mailbox> parse_mailboxes(std::string_view value) {
       continue;
     }
     if (in_angle) {
-      if (c == '>') in_angle = false;
-      else address += c;
+      if (c == '>') {
+        in_angle = false;
+      } else {
+        std::size_t end = run_end(i + 1, [](char x) { return x == '>'; });
+        address.append(value.substr(i, end - i));
+        i = end - 1;
+      }
       continue;
     }
     switch (c) {
@@ -156,7 +166,13 @@ std::vector<mailbox> parse_mailboxes(std::string_view value) {
       case '<': in_angle = true; saw_angle = true; break;
       case ',': case ';': flush(); break;
       case ':': display.clear(); break;  // group name
-      default: display += c;
+      default: {
+        std::size_t end = run_end(i + 1, [](char x) {
+          return x == '"' || x == '(' || x == '<' || x == ',' || x == ';' || x == ':';
+        });
+        display.append(value.substr(i, end - i));
+        i = end - 1;
+      }
     }
   }
   flush();

@@ -11,6 +11,16 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_alnum(char c) { return is_digit(c) || is_upper(c) || (c >= 'a' && c <= 'z'); }
 
+// Bytes that can start an IBAN (upper-case letter) or a digit run (digit, '+', '(').
+struct pii_start_table {
+  bool v[256];
+  constexpr pii_start_table() : v{} {
+    for (int c = 0; c < 256; ++c)
+      v[c] = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '(';
+  }
+};
+constexpr pii_start_table kPiiStart{};
+
 struct iban_country {
   char code[3];
   std::uint8_t length;
@@ -165,6 +175,10 @@ void scan_pii(std::string_view t, pii_counts& counts) {
   std::string iban;
   std::size_t i = 0;
   while (i < t.size()) {
+    // Most text is lower-case words and spaces, which can start nothing: skip them in a
+    // tight loop.
+    while (i < t.size() && !kPiiStart.v[static_cast<unsigned char>(t[i])]) ++i;
+    if (i >= t.size()) break;
     char c = t[i];
     bool boundary = i == 0 || !is_alnum(t[i - 1]);
     // IBAN: CCdd followed by alphanumerics, optionally in space-separated groups.

@@ -4,8 +4,7 @@
 
 namespace mailtriage::features::detail {
 
-bool normalise_word(std::string_view w, std::string& out, text_stats& stats) {
-  out.clear();
+std::string_view normalise_word(std::string_view w, std::string& scratch, text_stats& stats) {
   std::size_t digits = 0, upper = 0, lowerc = 0, other = 0, nonascii = 0, dots = 0;
   for (char ch : w) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -25,34 +24,26 @@ bool normalise_word(std::string_view w, std::string& out, text_stats& stats) {
       longest = run > longest ? run : longest;
     }
     digits = longest;
-    if (digits >= 5) out = "<num5+>";
-    else {
-      out = "<num";
-      out += static_cast<char>('0' + digits);
-      out += '>';
-    }
-    return true;
+    static constexpr std::string_view kNum[] = {"<num0>", "<num1>", "<num2>", "<num3>", "<num4>"};
+    return digits >= 5 ? std::string_view("<num5+>") : kNum[digits];
   }
-  if (dots > 0 && nonascii == 0 && looks_like_domain(w)) {
-    out = "<host>";
-    return true;
-  }
-  std::size_t letters = upper + lowerc;
+  if (dots > 0 && nonascii == 0 && looks_like_domain(w)) return "<host>";
   if (digits > 0 && (w.size() >= 12 || digits * 2 >= w.size())) {  // ids, codes, serials
-    out = w.size() >= 8 ? "<id>" : "<code>";
-    return true;
+    return w.size() >= 8 ? "<id>" : "<code>";
   }
-  if (w.size() > 24 && nonascii == 0) {  // base64 runs and glued identifiers
-    out = "<id>";
-    return true;
-  }
-  if (w.size() > 64) return false;  // overlong non-ASCII runs carry no useful word
+  return normalise_plain_word(w, upper, lowerc, digits, nonascii, scratch, stats);
+}
+
+std::string_view normalise_plain_word(std::string_view w, std::size_t upper, std::size_t lowerc, std::size_t digits,
+                                      std::size_t nonascii, std::string& scratch, text_stats& stats) {
+  if (w.size() > 24 && nonascii == 0) return "<id>";  // base64 runs and glued identifiers
+  if (w.size() > 64) return {};  // overlong non-ASCII runs carry no useful word
   if (upper >= 3 && lowerc == 0 && digits == 0 && nonascii == 0) ++stats.caps_words;
-  (void)letters;
-  out.assign(w);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return true;
+  if (upper == 0) return w;  // already lower-case: no copy
+  scratch.assign(w);
+  for (char& c : scratch)  // branch-free: capitals sit anywhere in a word
+    c = static_cast<char>(c + 32 * (static_cast<unsigned char>(c - 'A') < 26));
+  return scratch;
 }
 
 }  // namespace mailtriage::features::detail

@@ -37,9 +37,16 @@ inline bool is_word_byte(char ch) {
   return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+inline bool is_ascii_letter(char ch) {
+  return static_cast<unsigned char>((static_cast<unsigned char>(ch) | 0x20) - 'a') < 26;
+}
+
 template <typename Sink>
 void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink) {
-  std::string buf;
+  // Two scratch buffers used in turn, so that a lower-cased token stays valid while the
+  // sink handles the token after it (the caller pairs adjacent tokens without copying).
+  std::string scratch[2];
+  std::size_t turn = 0;
   std::size_t i = 0;
   const std::size_t n = text.size();
   while (i < n && budget > 0) {
@@ -52,23 +59,45 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       i += sep;
     }
     std::size_t start = i;
+    {
+      // Fast path for the bulk of prose: a chunk of ASCII letters ended by a separator (or
+      // the end) holds no URL, address or currency and is a single word, so it goes
+      // straight to normalise_word's rules for such words; any other chunk is scanned
+      // below from its start.
+      std::size_t k = i, upper = 0;
+      while (k < n && is_ascii_letter(text[k])) upper += text[k++] < 'a';
+      if (k > i && (k == n || separator_length(text, k) > 0)) {
+        i = k;
+        const std::size_t len = k - start;
+        if (std::string_view t = normalise_plain_word(text.substr(start, len), upper, len - upper, 0, 0,
+                                                      scratch[turn & 1], stats);
+            !t.empty()) {
+          ++stats.words;
+          --budget;
+          sink(t);
+          ++turn;
+        }
+        continue;
+      }
+    }
     std::size_t at = std::string_view::npos, scheme = std::string_view::npos;
     while (i < n && separator_length(text, i) == 0) {
-      if (text[i] == '@') {
+      const char c = text[i];
+      if (c == '@') {
         if (at == std::string_view::npos) at = i - start;
-      } else if (text[i] == ':' && scheme == std::string_view::npos && i + 2 < n && text[i + 1] == '/' && text[i + 2] == '/') {
+      } else if (c == ':' && scheme == std::string_view::npos && i + 2 < n && text[i + 1] == '/' && text[i + 2] == '/') {
         scheme = i - start;
+      } else if (static_cast<unsigned char>(c) >= 0x80 && i > start) {
+        // Currency in UTF-8: € (E2 82 AC), £ (C2 A3), ¥ (C2 A5) stay inside chunks; counted
+        // here, at a pair's second byte, so that the chunk is read once.
+        const auto a = static_cast<unsigned char>(text[i - 1]);
+        const auto b = static_cast<unsigned char>(c);
+        if ((a == 0xC2 && (b == 0xA3 || b == 0xA5)) || (a == 0xE2 && b == 0x82)) ++stats.currency;
       }
       ++i;
     }
     if (i == start) continue;
     std::string_view chunk = text.substr(start, i - start);
-    // Currency in UTF-8: € (E2 82 AC), £ (C2 A3), ¥ (C2 A5) stay inside chunks.
-    for (std::size_t k = 0; k + 1 < chunk.size(); ++k) {
-      unsigned char a = static_cast<unsigned char>(chunk[k]);
-      unsigned char b = static_cast<unsigned char>(chunk[k + 1]);
-      if ((a == 0xC2 && (b == 0xA3 || b == 0xA5)) || (a == 0xE2 && b == 0x82)) ++stats.currency;
-    }
     // Whole-chunk classes: URLs and addresses.
     if ((scheme != std::string_view::npos && scheme > 0 && scheme < 12) ||
         (chunk.size() > 4 && (chunk[0] == 'w' || chunk[0] == 'W') && (chunk.substr(0, 4) == "www." || chunk.substr(0, 4) == "WWW."))) {
@@ -102,10 +131,11 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
         break;
       }
       if (j == ws) break;
-      if (normalise_word(chunk.substr(ws, j - ws), buf, stats)) {
+      if (std::string_view t = normalise_word(chunk.substr(ws, j - ws), scratch[turn & 1], stats); !t.empty()) {
         ++stats.words;
         --budget;
-        sink(std::string_view(buf));
+        sink(t);
+        ++turn;
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,10 +81,10 @@ class vector_builder {
       summary_[bucket >> 12] |= std::uint64_t{1} << ((bucket >> 6) & 63);
       hashed_.push_back(col);
     }
-    if (names_ != nullptr) record(col, ns, a, b);
+    // The column filter is tested here so that tokens outside it cost no call.
+    if (names_ != nullptr && (only_ == nullptr || (col < only_->size() && (*only_)[col]))) record(col, ns, a, b);
   }
 
-  [[nodiscard]] bool wants_names() const { return names_ != nullptr; }
   [[nodiscard]] feature_vector finish();
 
  private:
@@ -96,6 +97,13 @@ class vector_builder {
   std::array<std::uint64_t, hash_buckets / 64 / 64> summary_{};  // bit w: seen_[w] is non-zero
   token_names* names_;
   const column_set* only_;
+  // Direct-mapped cache of names_ lookups (map references stay valid while entries are
+  // added): tokens repeat, and a tree walk per occurrence was most of record()'s cost.
+  struct name_slot {
+    std::uint32_t col = UINT32_MAX;
+    std::vector<std::string>* names = nullptr;
+  };
+  std::array<name_slot, 256> name_cache_{};
 };
 
 }  // namespace mailtriage::features::detail

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -156,7 +157,14 @@ bool is_valid_utf8(std::string_view s) {
   const auto* end = p + s.size();
   while (p < end) {
     if (*p < 0x80) {
-      ++p;
+      // Mostly-ASCII text: skip eight ASCII bytes at a time.
+      while (end - p >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        if (w & 0x8080808080808080ULL) break;
+        p += 8;
+      }
+      while (p < end && *p < 0x80) ++p;
       continue;
     }
     int len = 0;
@@ -178,19 +186,25 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-conversion to_utf8(std::string_view in, std::string_view charset) {
+namespace {
+
+// The declared charset, lower-case, without quotes or an RFC 2231 language.
+std::string charset_key(std::string_view charset) {
   std::string cs = to_lower(trim(charset));
   if (!cs.empty() && (cs.front() == '"' || cs.front() == '\'')) cs.erase(0, 1);
   if (!cs.empty() && (cs.back() == '"' || cs.back() == '\'')) cs.pop_back();
   if (auto star = cs.find('*'); star != std::string::npos) cs.resize(star);  // RFC 2231 language
+  return cs;
+}
 
-  const bool ascii_ok = !ascii_unsafe(cs);
-  if (ascii_ok && !has_eight_bit(in)) return {std::string(in), false};
-  if (ascii_ok && is_valid_utf8(in)) {
-    // Declared UTF-8, undeclared, or a single-byte charset whose bytes happen to be
-    // valid UTF-8: mislabelled UTF-8 is far more common than such a coincidence.
-    return {std::string(in), false};
-  }
+// True when `in`, declared as `cs`, is already UTF-8 and passes through unchanged.
+// Declared UTF-8, undeclared, or a single-byte charset whose bytes happen to be valid
+// UTF-8: mislabelled UTF-8 is far more common than such a coincidence.
+bool passes_through(std::string_view in, std::string_view cs) {
+  return !ascii_unsafe(cs) && (!has_eight_bit(in) || is_valid_utf8(in));
+}
+
+conversion convert(std::string_view in, const std::string& cs) {
   const bool generic = cs.empty() || cs == "us-ascii" || cs == "ascii" || cs == "utf-8" ||
                        cs == "utf8" || cs == "iso-8859-1" || cs == "latin1" ||
                        cs == "windows-1252" || cs == "cp1252" || cs == "x-unknown" ||
@@ -203,6 +217,20 @@ conversion to_utf8(std::string_view in, std::string_view charset) {
   iconv_t cd = cache.get(iconv_name(cs));
   if (cd == converter_cache::invalid()) return {from_cp1252(in), true};
   return run_iconv(cd, in);
+}
+
+}  // namespace
+
+conversion to_utf8(std::string_view in, std::string_view charset) {
+  std::string cs = charset_key(charset);
+  if (passes_through(in, cs)) return {std::string(in), false};
+  return convert(in, cs);
+}
+
+conversion to_utf8(std::string&& in, std::string_view charset) {
+  std::string cs = charset_key(charset);
+  if (passes_through(in, cs)) return {std::move(in), false};
+  return convert(in, cs);
 }
 
 }  // namespace mailtriage::mime::detail

@@ -17,5 +17,8 @@ struct conversion {
 // charsets fall back to UTF-8 when the bytes are valid UTF-8, else windows-1252. Invalid
 // sequences become U+FFFD. Output is at most a small multiple of the input size.
 [[nodiscard]] conversion to_utf8(std::string_view in, std::string_view charset);
+// The same, taking over `in`'s buffer when the bytes are already UTF-8 (a decoded body),
+// instead of copying them.
+[[nodiscard]] conversion to_utf8(std::string&& in, std::string_view charset);
 
 }  // namespace mailtriage::mime::detail

@@ -20,34 +20,59 @@ std::size_t skip_to_body(std::string_view s, std::size_t pos) {
   return s.size();
 }
 
-void finish_field(std::string_view entity, std::size_t name_begin, std::size_t colon, std::size_t end,
-                  header_section& out, defect_set& defects) {
-  std::string_view name = entity.substr(name_begin, colon - name_begin);
+// Where one field lies in the entity: name in [name_begin, colon), value up to `end`
+// (the EOL of its last line).
+struct field_span {
+  std::size_t name_begin, colon, end;
+};
+
+header_field make_field(std::string_view entity, const field_span& span, defect_set& defects) {
+  std::string_view name = entity.substr(span.name_begin, span.colon - span.name_begin);
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
-  std::string_view raw = entity.substr(colon + 1, end - colon - 1);
+  std::string_view raw = entity.substr(span.colon + 1, span.end - span.colon - 1);
   if (name.empty()) defects.set(defect::bad_header);
-  if (has_eight_bit(name) || has_eight_bit(raw)) defects.set(defect::eight_bit_header);
+  const bool eight_bit_value = has_eight_bit(raw);
+  if (has_eight_bit(name) || eight_bit_value) defects.set(defect::eight_bit_header);
   header_field f;
   f.name = std::string(name);
   f.raw_value = std::string(raw);
   std::string unfolded = unfold(raw);
-  f.value = decode_header_text(unfolded, defects);
-  out.fields.push_back(std::move(f));
+  // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
+  if (!eight_bit_value && unfolded.find("=?") == std::string::npos) f.value = std::move(unfolded);
+  else f.value = decode_header_text(unfolded, defects);
+  return f;
 }
 
 }  // namespace
 
 std::string unfold(std::string_view raw) {
+  // Trimming first gives the same result (trim drops CR and LF as well) and copies less;
+  // the text between line breaks is then appended a line at a time.
+  std::string_view s = trim(raw);
   std::string out;
-  out.reserve(raw.size());
-  for (char c : raw)
-    if (c != '\r' && c != '\n') out.push_back(c);
-  return std::string(trim(out));
+  out.reserve(s.size());
+  while (!s.empty()) {
+    const void* nl = std::memchr(s.data(), '\n', s.size());
+    std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) : s.size();
+    std::string_view line = s.substr(0, len);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF, as the milter delivers it
+    if (line.find('\r') == std::string_view::npos) {
+      out.append(line);
+    } else {
+      for (char c : line)
+        if (c != '\r') out.push_back(c);
+    }
+    s.remove_prefix(nl ? len + 1 : len);
+  }
+  return out;
 }
 
-header_section parse_header_section(std::string_view entity, const limits& lim, std::uint32_t& headers_left,
-                                    defect_set& defects) {
-  header_section out;
+namespace {
+
+// Finds the fields of the header section (at most `headers_left` kept) and returns the
+// body offset.
+std::size_t locate_fields(std::string_view entity, const limits& lim, std::uint32_t& headers_left,
+                          defect_set& defects, std::vector<field_span>& spans) {
   const std::size_t limit = std::min(entity.size(), lim.max_header_bytes);
   std::size_t pos = 0;
   // Current field: [name_begin, colon) name, value up to field_end (EOL of last line).
@@ -62,14 +87,13 @@ header_section parse_header_section(std::string_view entity, const limits& lim, 
       return;
     }
     --headers_left;
-    finish_field(entity, name_begin, colon, field_end, out, defects);
+    spans.push_back({name_begin, colon, field_end});
   };
   while (pos < entity.size()) {
     if (pos >= limit) {
       close_field();
       defects.set(defect::header_size_limit);
-      out.body_offset = skip_to_body(entity, pos);
-      return out;
+      return skip_to_body(entity, pos);
     }
     const char* nl = static_cast<const char*>(std::memchr(entity.data() + pos, '\n', entity.size() - pos));
     std::size_t eol = nl ? static_cast<std::size_t>(nl - entity.data()) : entity.size();
@@ -77,8 +101,7 @@ header_section parse_header_section(std::string_view entity, const limits& lim, 
     std::size_t line_end = (eol > pos && entity[eol - 1] == '\r') ? eol - 1 : eol;
     if (line_end == pos) {  // empty line: end of the header section
       close_field();
-      out.body_offset = next;
-      return out;
+      return next;
     }
     char c0 = entity[pos];
     if (is_wsp(c0)) {
@@ -94,8 +117,7 @@ header_section parse_header_section(std::string_view entity, const limits& lim, 
         // Not a field: the body started without its empty line (or, on the first line,
         // there is no header section at all).
         defects.set(defect::bad_header);
-        out.body_offset = pos;
-        return out;
+        return pos;
       } else {
         in_field = true;
         name_begin = pos;
@@ -106,13 +128,26 @@ header_section parse_header_section(std::string_view entity, const limits& lim, 
     first_line = false;
     if (!nl) {
       close_field();
-      out.body_offset = entity.size();
-      return out;
+      return entity.size();
     }
     pos = next;
   }
   close_field();
-  out.body_offset = entity.size();
+  return entity.size();
+}
+
+}  // namespace
+
+header_section parse_header_section(std::string_view entity, const limits& lim, std::uint32_t& headers_left,
+                                    defect_set& defects) {
+  // Fields are located first and built afterwards, so that the vector of header_field
+  // (three strings each) is allocated once instead of growing field by field.
+  std::vector<field_span> spans;
+  spans.reserve(32);
+  header_section out;
+  out.body_offset = locate_fields(entity, lim, headers_left, defects, spans);
+  out.fields.reserve(spans.size());
+  for (const field_span& span : spans) out.fields.push_back(make_field(entity, span, defects));
   return out;
 }
 

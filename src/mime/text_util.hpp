@@ -1,6 +1,8 @@
 #pragma once
 // Small string helpers shared by the mime sources (private). Pure functions, thread-safe.
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -32,9 +34,24 @@ namespace mailtriage::mime::detail {
   return s;
 }
 [[nodiscard]] inline bool has_eight_bit(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  // Eight bytes at a time: it runs over whole decoded bodies, which are mostly ASCII.
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & 0x8080808080808080ULL) return true;
+  }
+  for (; i < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return true;
   return false;
+}
+
+// High bit of each byte of `w` that equals `c`, for scans eight bytes at a time (exact:
+// no carry or borrow crosses bytes).
+[[nodiscard]] inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
+  constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+  const std::uint64_t t = w ^ (0x0101010101010101ULL * c);
+  return ~(((t & low7) + low7) | t) & ~low7;
 }
 
 // Appends `s` to `out` with runs of whitespace collapsed to one space; leading space is

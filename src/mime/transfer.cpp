@@ -111,17 +111,23 @@ decoded decode_qp(std::string_view in, std::size_t cap) {
     while (!line.empty() && is_wsp(line.back())) line.remove_suffix(1);  // transport padding
     bool soft = !line.empty() && line.back() == '=';
     if (soft) line.remove_suffix(1);
-    for (std::size_t i = 0; i < line.size() && out.size() < cap; ++i) {
-      char c = line[i];
-      if (c == '=') {
-        if (int v = escape_value(line, i); v >= 0) {
-          out.push_back(static_cast<char>(v));
-          i += 2;
-          continue;
-        }
-        r.bad = true;
+    // Literal runs between '=' are appended whole (up to the cap), escapes one at a time.
+    std::size_t i = 0;
+    while (i < line.size() && out.size() < cap) {
+      const void* eq = std::memchr(line.data() + i, '=', line.size() - i);
+      std::size_t run_end = eq ? static_cast<std::size_t>(static_cast<const char*>(eq) - line.data()) : line.size();
+      std::size_t take = std::min(run_end - i, cap - out.size());
+      out.append(line.data() + i, take);
+      i += take;
+      if (i < run_end || i == line.size() || out.size() >= cap) break;  // capped, or no '=' left
+      if (int v = escape_value(line, i); v >= 0) {
+        out.push_back(static_cast<char>(v));
+        i += 3;
+        continue;
       }
-      out.push_back(c);
+      r.bad = true;
+      out.push_back('=');
+      ++i;
     }
     if (!soft) out.append(eol);
     pos = next;

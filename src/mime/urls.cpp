@@ -1,5 +1,8 @@
 #include "urls.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 #include "text_util.hpp"
 
 namespace mailtriage::mime::detail {
@@ -29,6 +32,16 @@ bool word_char(char c) {
 bool extract_urls(std::string_view text, std::vector<std::string>& out, std::size_t cap) {
   std::size_t i = 0;
   while (i < text.size()) {
+    // Only 'h' (http, https) and 'w' (www.) start a URL: skip everything else eight bytes
+    // at a time (| 0x20 folds exactly 'H' onto 'h' and 'W' onto 'w'), then byte by byte.
+    for (; i + 8 <= text.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, text.data() + i, 8);
+      w |= 0x2020202020202020ULL;
+      if (bytes_equal(w, 'h') | bytes_equal(w, 'w')) break;
+    }
+    while (i < text.size() && (text[i] | 0x20) != 'h' && (text[i] | 0x20) != 'w') ++i;
+    if (i == text.size()) break;
     char c = ascii_lower(text[i]);
     std::size_t prefix = 0;
     if (c == 'h') {
