@@ -14,23 +14,6 @@
 namespace mailtriage::mime::detail {
 namespace {
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD";
 
@@ -46,7 +29,7 @@ std::string from_cp1252(std::string_view in) {
   for (char c : in) {
     auto b = static_cast<unsigned char>(c);
     if (b < 0x80) out.push_back(c);
-    else if (b < 0xA0) append_utf8(out, cp1252_high[b - 0x80]);
+    else if (b < 0xA0) append_utf8(out, windows1252_c1(b));
     else append_utf8(out, b);
   }
   return out;
@@ -152,19 +135,32 @@ conversion run_iconv(iconv_t cd, std::string_view in) {
 
 }  // namespace
 
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+char32_t windows1252_c1(std::uint32_t b) { return cp1252_high[b - 0x80]; }
+
 bool is_valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
     if (*p < 0x80) {
-      // Mostly-ASCII text: skip eight ASCII bytes at a time.
-      while (end - p >= 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p, 8);
-        if (w & 0x8080808080808080ULL) break;
-        p += 8;
-      }
-      while (p < end && *p < 0x80) ++p;
+      p += ascii_prefix_length({reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)});
       continue;
     }
     int len = 0;

@@ -373,7 +373,7 @@ void walker::start_tag(const html_token& t) {
         return;
       }
       if (stack_.empty()) open_implied(tag::html);
-      while (stack_.size() > 1) stack_.pop_back();  // after </body>: a second body replaces the first
+      pop_to(1);  // after </body>: a second body replaces the first
       open(id, key, t.attributes);
       seen_body_ = true;
       return;

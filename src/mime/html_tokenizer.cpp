@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "charset.hpp"
 #include "html_entities.hpp"
 #include "text_util.hpp"
 
@@ -11,39 +12,15 @@ namespace {
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-int hex_value(char c) { return is_digit(c) ? c - '0' : (ascii_lower(c) - 'a' + 10); }
 // Whitespace between attributes (the spec's tab, LF, FF, space; CR too, as preprocessing
 // would have made it LF).
 bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // The spec's numeric character reference fix-ups: NUL, surrogates and values past
 // Unicode become U+FFFD; 0x80-0x9F are read as windows-1252, as every browser does.
-std::uint32_t numeric_reference_value(std::uint32_t v) {
-  static constexpr std::uint16_t c1[32] = {
-      0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-      0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-      0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+char32_t numeric_reference_value(std::uint32_t v) {
   if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0xFFFD;
-  if (v >= 0x80 && v <= 0x9F) return c1[v - 0x80];
+  if (v >= 0x80 && v <= 0x9F) return windows1252_c1(v);
   return v;
 }
 
@@ -68,7 +45,7 @@ std::size_t decode_character_reference(std::string_view s, std::size_t pos, bool
     if (hex) ++p;
     const std::size_t digits = p;
     std::uint32_t v = 0;
-    for (; p < n && (hex ? is_hex(s[p]) : is_digit(s[p])); ++p) {
+    for (; p < n && (hex ? hex_value(s[p]) >= 0 : is_digit(s[p])); ++p) {
       v = v * (hex ? 16 : 10) + static_cast<std::uint32_t>(hex_value(s[p]));
       if (v > 0x10FFFF) v = 0x110000;  // saturate: stays "too large" without overflowing
     }

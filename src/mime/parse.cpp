@@ -1,8 +1,8 @@
 // mime::parse: the bounded entity walker. We use our own parser over string_views instead
 // of mimetic::MimeEntity: mimetic copies every body line into std::strings, applies no
 // depth, part or size limits, and recurses without bound, which a nesting bomb or a 50 MB
-// line turns into unbounded time and memory. The transfer decoders (transfer.cpp) are our
-// own as well. Recursion depth here is bounded by limits::max_depth.
+// line turns into unbounded time and memory. Only mimetic's Base64 codec is used
+// (transfer.cpp). Recursion depth here is bounded by limits::max_depth.
 #include "mailtriage/mime/parse.hpp"
 
 #include <cstdint>
@@ -289,10 +289,7 @@ bool has_bare_cr(std::string_view raw) {
   const std::size_t n = raw.size();
   std::size_t i = 0;
   for (; i + 9 <= n; i += 8) {
-    std::uint64_t here, next;
-    std::memcpy(&here, p + i, 8);
-    std::memcpy(&next, p + i + 1, 8);
-    if (bytes_equal(here, '\r') & ~bytes_equal(next, '\n')) return true;
+    if (bytes_equal(load_u64(p + i), '\r') & ~bytes_equal(load_u64(p + i + 1), '\n')) return true;
   }
   for (; i < n; ++i)
     if (p[i] == '\r' && (i + 1 >= n || p[i + 1] != '\n')) return true;

@@ -33,18 +33,29 @@ namespace mailtriage::mime::detail {
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
-[[nodiscard]] inline bool has_eight_bit(std::string_view s) {
-  // Eight bytes at a time: it runs over whole decoded bodies, which are mostly ASCII.
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    if (w & 0x8080808080808080ULL) return true;
-  }
-  for (; i < s.size(); ++i)
-    if (static_cast<unsigned char>(s[i]) >= 0x80) return true;
-  return false;
+// Value of a hexadecimal digit, or -1.
+[[nodiscard]] inline int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = ascii_lower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
+
+// Eight bytes from `p` as one word, for scans eight bytes at a time.
+[[nodiscard]] inline std::uint64_t load_u64(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Length of the leading run of ASCII bytes, eight at a time: it runs over whole decoded
+// bodies, which are mostly ASCII.
+[[nodiscard]] inline std::size_t ascii_prefix_length(std::string_view s) {
+  std::size_t i = 0;
+  while (i + 8 <= s.size() && !(load_u64(s.data() + i) & 0x8080808080808080ULL)) i += 8;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i;
+}
+[[nodiscard]] inline bool has_eight_bit(std::string_view s) { return ascii_prefix_length(s) < s.size(); }
 
 // High bit of each byte of `w` that equals `c`, for scans eight bytes at a time (exact:
 // no carry or borrow crosses bytes).

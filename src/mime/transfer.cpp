@@ -33,13 +33,6 @@ class capped_appender {
   bool* capped_;
 };
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // Value of the escape "=XX" starting at s[i] (s[i] == '='), or -1 when malformed.
 int escape_value(std::string_view s, std::size_t i) {
   if (i + 2 >= s.size()) return -1;

@@ -35,9 +35,7 @@ bool extract_urls(std::string_view text, std::vector<std::string>& out, std::siz
     // Only 'h' (http, https) and 'w' (www.) start a URL: skip everything else eight bytes
     // at a time (| 0x20 folds exactly 'H' onto 'h' and 'W' onto 'w'), then byte by byte.
     for (; i + 8 <= text.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, text.data() + i, 8);
-      w |= 0x2020202020202020ULL;
+      const std::uint64_t w = load_u64(text.data() + i) | 0x2020202020202020ULL;
       if (bytes_equal(w, 'h') | bytes_equal(w, 'w')) break;
     }
     while (i < text.size() && (text[i] | 0x20) != 'h' && (text[i] | 0x20) != 'w') ++i;

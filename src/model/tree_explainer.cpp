@@ -289,10 +289,7 @@ tree_explainer::result tree_explainer::walk(const row& input, bool contributions
 }
 
 std::vector<float> tree_explainer::predict(std::span<const std::uint32_t> cols, std::span<const float> vals) const {
-  scratch& s = thread_scratch();
-  std::vector<float> margin;
-  walk_trees(s, row{cols, vals}, margin, false);
-  return link(std::move(margin));
+  return walk(row{cols, vals}, false).probabilities;
 }
 
 std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::span<const std::uint32_t> cols,

@@ -165,11 +165,8 @@ TEST(TreeExplainer, PredictsWhatXGBoostPredicts) {
   }
 }
 
-// One row of a data set, as the explainer takes it.
-struct row_view {
-  std::span<const std::uint32_t> cols;
-  std::span<const float> vals;
-};
+// The rows of a data set, as the explainer takes them.
+using row_view = tree_explainer::row;
 std::vector<row_view> rows_of(const training_data& d) {
   std::vector<row_view> out;
   for (std::size_t r = 0; r < d.rows.rows(); ++r) {
