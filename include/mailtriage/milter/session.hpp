@@ -129,6 +129,7 @@ class session {
   std::size_t macro_bytes_message_ = 0;
   bool skip_sent_ = false;
   std::string header_line_;  // reused: one header line rebuilt at a time
+  std::string header_key_;   // reused: the lower-case name looked up in header_name_counts_
 };
 
 }  // namespace mailtriage::milter
