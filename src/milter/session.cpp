@@ -22,12 +22,6 @@ std::string strip_braces(std::string_view name) {
   return std::string(name);
 }
 
-void assign_lower(std::string& out, std::string_view s) {
-  out.assign(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-}
-
 // First sizes of a message's buffers, so that most messages fill them without regrowing
 // (the corpus averages 13 KB and 20-30 header fields).
 constexpr std::size_t kInitialRawBytes = 16 * 1024;
@@ -189,10 +183,7 @@ step session::on_header(header&& h) {
     // A count per name, not a scan of the headers seen so far: a header bomb of
     // max_headers same-named fields would otherwise cost max_headers^2 comparisons on
     // the I/O thread, stalling every other connection.
-    assign_lower(header_key_, h.name);
-    auto count = header_name_counts_.find(header_key_);
-    if (count == header_name_counts_.end()) count = header_name_counts_.emplace(header_key_, 0).first;
-    std::uint32_t index = ++count->second;
+    std::uint32_t index = header_name_counts_.add(h.name);
     if (txn_.headers.empty()) txn_.headers.reserve(std::min(limits_.max_headers, kInitialHeaders));
     txn_.headers.push_back(header_ref{h.name, index});
   }

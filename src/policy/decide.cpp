@@ -198,7 +198,7 @@ std::vector<milter::reply> remove_forged(const std::string& prefix_text, const s
     return a->index > b->index;  // highest first: earlier indexes stay valid
   });
   std::vector<milter::reply> out;
-  for (const auto* f : forged) out.push_back(milter::change_header{f->index, f->name, ""});
+  for (const auto* f : forged) out.push_back(milter::change_header{f->index, std::string(f->name), ""});
   return out;
 }
 
@@ -279,7 +279,7 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
       out.modifications.push_back(milter::add_header{"Subject", header_safe(subject_prefixes)});
     } else if (!subject->value.starts_with(subject_prefixes)) {
       out.modifications.push_back(
-          milter::change_header{subject->index, subject->name, header_safe(subject_prefixes + subject->value, 4000)});
+          milter::change_header{subject->index, std::string(subject->name), header_safe(subject_prefixes + subject->value, 4000)});
     }
   }
   return out;
