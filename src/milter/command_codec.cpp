@@ -22,6 +22,47 @@ std::vector<std::string> read_strings(wire::reader& r) {
 }  // namespace
 
 expected<command, codec_error> decode_command(const frame& f) {
+  return decode_command(frame_view{f.code, f.payload});
+}
+
+std::optional<codec_error> decode_command_into(const frame_view& f, command& into) {
+  // Headers and body chunks come many to a message: their strings are assigned into the
+  // ones `into` already holds, so after the first of each kind no allocation is needed.
+  switch (f.code) {
+    case SMFIC_HEADER: {
+      wire::reader r(f.payload);
+      std::string_view name = r.cstring_view();
+      std::string_view value = r.cstring_view();
+      r.expect_end();
+      if (r.failed()) return r.error();
+      auto* h = std::get_if<header>(&into);
+      if (!h) h = &into.emplace<header>();
+      h->name.assign(name);
+      h->value.assign(value);
+      return std::nullopt;
+    }
+    case SMFIC_BODY: {
+      auto* b = std::get_if<body_chunk>(&into);
+      if (!b) b = &into.emplace<body_chunk>();
+      b->data.assign(f.payload);
+      return std::nullopt;
+    }
+    case SMFIC_BODYEOB: {
+      auto* e = std::get_if<end_of_message>(&into);
+      if (!e) e = &into.emplace<end_of_message>();
+      e->data.assign(f.payload);
+      return std::nullopt;
+    }
+    default: {
+      auto c = decode_command(f);
+      if (!c) return c.error();
+      into = std::move(c.value());
+      return std::nullopt;
+    }
+  }
+}
+
+expected<command, codec_error> decode_command(const frame_view& f) {
   wire::reader r(f.payload);
   switch (f.code) {
     case SMFIC_OPTNEG: {
@@ -75,8 +116,8 @@ expected<command, codec_error> decode_command(const frame& f) {
       return finish(r, std::move(h));
     }
     case SMFIC_EOH: return finish(r, end_of_headers{});
-    case SMFIC_BODY: return command{body_chunk{f.payload}};
-    case SMFIC_BODYEOB: return command{end_of_message{f.payload}};
+    case SMFIC_BODY: return command{body_chunk{std::string(f.payload)}};
+    case SMFIC_BODYEOB: return command{end_of_message{std::string(f.payload)}};
     case SMFIC_ABORT: return finish(r, abort_message{});
     case SMFIC_QUIT: return finish(r, quit{});
     case SMFIC_QUIT_NC: return finish(r, quit_new_connection{});

@@ -22,6 +22,8 @@ namespace {
 // Read in pieces small enough that 1,000 idle connections stay cheap; a 64 KiB body
 // chunk takes a few reads.
 constexpr std::size_t kReadBufferSize = 16 * 1024;
+// What the frame buffer may keep between messages; larger (after a 256K/1M frame) is freed.
+constexpr std::size_t kKeptBufferBytes = 128 * 1024;
 
 std::string session_tag(std::uint64_t id) {
   char buf[24];
@@ -141,7 +143,6 @@ asio::awaitable<void> connection::watchdog() {
 
 asio::awaitable<void> connection::run() {
   auto self = shared_from_this();
-  std::array<char, kReadBufferSize> buffer;
   const auto& opts = server_->options;
   // When the frame now partly buffered must be complete. Set once, when its first bytes
   // arrive, and not moved by later bytes: a sender dribbling a byte at a time is cut off
@@ -158,14 +159,17 @@ asio::awaitable<void> connection::run() {
     else
       set_deadline_at(steady_clock::now() + opts.idle_timeout, "command");
     boost::system::error_code ec;
-    std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+    // Received straight into the decoder's buffer, where frames are then decoded.
+    const std::span<char> room = decoder_.prepare(kReadBufferSize);
+    const auto into = asio::buffer(room.data(), room.size());
+    std::size_t n = co_await socket_.async_read_some(into, asio::redirect_error(use_awaitable, ec));
     if (ec) break;  // the MTA closed, or the watchdog did
     const bool continues_frame = decoder_.mid_frame();
     bool frame_completed = false;
-    decoder_.feed(std::string_view(buffer.data(), n));
+    decoder_.commit(n);
 
     for (;;) {
-      auto next = decoder_.next();
+      auto next = decoder_.next_view();
       if (!next) {
         server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
         log::warning("protocol_error", {{"session", tag_}, {"error", describe(next.error())}});
@@ -196,6 +200,7 @@ asio::awaitable<void> connection::run() {
                         {"count", done.dropped.size()}});
         }
         if (!co_await write(done.replies)) break;
+        decoder_.release(kKeptBufferBytes);
         server_->stats.message_seconds.observe(
             std::chrono::duration<double>(steady_clock::now() - message_start_).count());
         bool draining;
@@ -218,19 +223,19 @@ asio::awaitable<void> connection::run() {
   server_->forget(id_);
 }
 
-bool connection::handle_frame(const frame& f, step& out) {
-  auto cmd = decode_command(f);
-  if (!cmd) {
+bool connection::handle_frame(const frame_view& f, step& out) {
+  if (auto error = decode_command_into(f, command_)) {
     server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
     char code[8];
     std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned char>(f.code));
-    log::warning("protocol_error",
-                 {{"session", tag_}, {"command", code}, {"error", describe(cmd.error())}});
+    log::warning("protocol_error", {{"session", tag_}, {"command", code}, {"error", describe(*error)}});
     return false;
   }
-  const char* what = name_of(cmd.value());
+  const char* what = name_of(command_);
   const bool was_in_message = session_.in_message();
-  out = session_.on_command(std::move(cmd.value()));
+  // The session only reads header and body strings, so command_ keeps their capacity
+  // for the next frame of the same kind.
+  out = session_.on_command(std::move(command_));
   if (!was_in_message && session_.in_message()) message_start_ = steady_clock::now();
   if (out.error) {
     server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
@@ -242,11 +247,13 @@ bool connection::handle_frame(const frame& f, step& out) {
 }
 
 asio::awaitable<bool> connection::write(const std::vector<reply>& replies) {
-  std::string bytes;
-  for (const auto& r : replies) append_encoded(bytes, r);
+  // run() writes one batch at a time: one buffer serves them all.
+  write_buffer_.clear();
+  for (const auto& r : replies) append_encoded(write_buffer_, r);
   set_deadline(server_->options.write_timeout, "write");
   boost::system::error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(bytes), asio::redirect_error(use_awaitable, ec));
+  const auto bytes = asio::buffer(write_buffer_);
+  co_await asio::async_write(socket_, bytes, asio::redirect_error(use_awaitable, ec));
   if (ec) {
     close();
     co_return false;
@@ -273,10 +280,11 @@ asio::awaitable<decision> connection::judge(transaction& message) {
     if (verdict) co_return std::move(*verdict);
     co_return srv.fallback(*source, fallback_reason::error, message.headers, tag_, message.queue_id());
   }
-  // Kept here: the message itself moves to the worker, but a fallback still needs to
-  // know which inbound headers to remove, and its log line the queue id.
-  std::vector<header_ref> headers = message.headers;
-  std::string queue_id(message.queue_id());
+  // Shared with the worker and read-only from here on: a fallback still needs to know
+  // which inbound headers to remove, and its log line the queue id.
+  const auto shared = std::make_shared<const transaction>(std::move(message));
+  const std::vector<header_ref>& headers = shared->headers;
+  const std::string_view queue_id = shared->queue_id();
   if (srv.pending_verdicts.fetch_add(1) >= srv.options.max_pending_verdicts) {
     srv.pending_verdicts.fetch_sub(1);
     co_return srv.fallback(*source, fallback_reason::overload, headers, tag_, queue_id);
@@ -291,12 +299,12 @@ asio::awaitable<decision> connection::judge(transaction& message) {
   // The MTA is waiting for us, not the other way round: no idle deadline meanwhile.
   set_deadline(srv.options.verdict_timeout, "verdict");
   auto tag = tag_;
-  asio::post(srv.workers, [self = shared_from_this(), seq, handler, tag, message = std::move(message)] {
+  asio::post(srv.workers, [self = shared_from_this(), seq, handler, tag, message = shared] {
     std::optional<decision> verdict;
     try {
-      verdict = handler->judge(message);
+      verdict = handler->judge(*message);
     } catch (const std::exception& e) {
-      log::error("verdict_failed", {{"session", tag}, {"queue_id", message.queue_id()}, {"error", e.what()}});
+      log::error("verdict_failed", {{"session", tag}, {"queue_id", message->queue_id()}, {"error", e.what()}});
     }
     self->server_->pending_verdicts.fetch_sub(1);
     asio::post(self->socket_.get_executor(), [self, seq, verdict = std::move(verdict)]() mutable {

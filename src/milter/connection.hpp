@@ -40,7 +40,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<decision> judge(transaction& message);  // moves from `message`
   boost::asio::awaitable<bool> write(const std::vector<reply>& replies);
-  bool handle_frame(const frame& f, step& out);
+  bool handle_frame(const frame_view& f, step& out);
   void set_deadline(std::chrono::milliseconds after, const char* what);
   void set_deadline_at(std::chrono::steady_clock::time_point when, const char* what);
   void close();
@@ -64,6 +64,8 @@ class connection : public std::enable_shared_from_this<connection> {
   std::string tag_;  // id_ as written in logs
   std::chrono::steady_clock::time_point message_start_{};  // MAIL FROM of the current message
   frame_decoder decoder_;
+  command command_;           // decoded into in place, frame after frame (decode_command_into)
+  std::string write_buffer_;  // encoded replies of the current write
   session session_;
   bool closed_ = false;
 };

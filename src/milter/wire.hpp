@@ -73,14 +73,16 @@ class reader {
     rest_.remove_prefix(1);
     return c;
   }
-  std::string cstring() {
+  std::string cstring() { return std::string(cstring_view()); }
+  // The same string in place: valid as long as the payload is.
+  std::string_view cstring_view() {
     if (failed()) return {};
     auto nul = rest_.find('\0');
     if (nul == std::string_view::npos) {
       error_ = codec_error::missing_nul;
       return {};
     }
-    std::string s(rest_.substr(0, nul));
+    std::string_view s = rest_.substr(0, nul);
     rest_.remove_prefix(nul + 1);
     return s;
   }

@@ -10,11 +10,20 @@
 namespace mailtriage::policy {
 namespace {
 
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  for (auto& c : out) c = lower(c);
   return out;
+}
+
+// ASCII case-insensitive, compared in place: called for every inbound header.
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (lower(s[i]) != lower(prefix[i])) return false;
+  return true;
 }
 
 // Header values we write come partly from the message (reason tokens) and the
@@ -182,14 +191,14 @@ bool verify_verdict_header(const std::string& value, const std::string& hmac_key
 
 std::vector<milter::reply> remove_forged(const std::string& prefix_text, const std::vector<inbound_header>& inbound) {
   std::vector<const inbound_header*> forged;
-  const std::string prefix = lower(prefix_text);
-  for (const auto& ih : inbound)
-    if (!prefix.empty() && lower(ih.name).starts_with(prefix)) forged.push_back(&ih);
+  if (!prefix_text.empty())
+    for (const auto& ih : inbound)
+      if (istarts_with(ih.name, prefix_text)) forged.push_back(&ih);
   std::stable_sort(forged.begin(), forged.end(), [](const inbound_header* a, const inbound_header* b) {
     return a->index > b->index;  // highest first: earlier indexes stay valid
   });
   std::vector<milter::reply> out;
-  for (const auto* f : forged) out.push_back(milter::change_header{f->index, f->name, ""});
+  for (const auto* f : forged) out.push_back(milter::change_header{f->index, std::string(f->name), ""});
   return out;
 }
 
@@ -262,7 +271,7 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
   if (!subject_prefixes.empty()) {
     const inbound_header* subject = nullptr;
     for (const auto& ih : inbound)
-      if (lower(ih.name) == "subject") {
+      if (ih.name.size() == 7 && istarts_with(ih.name, "subject")) {
         subject = &ih;
         break;
       }
@@ -270,7 +279,7 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
       out.modifications.push_back(milter::add_header{"Subject", header_safe(subject_prefixes)});
     } else if (!subject->value.starts_with(subject_prefixes)) {
       out.modifications.push_back(
-          milter::change_header{subject->index, subject->name, header_safe(subject_prefixes + subject->value, 4000)});
+          milter::change_header{subject->index, std::string(subject->name), header_safe(subject_prefixes + subject->value, 4000)});
     }
   }
   return out;

@@ -324,5 +324,26 @@ TEST_F(SessionTest, LargerFramesOnlyWhenOfferedAndAllowed) {
   EXPECT_EQ(big.max_payload(), kMaxData1M);
 }
 
+TEST(HeaderCounts, CountsPerNameCaseInsensitively) {
+  header_counts c;
+  EXPECT_EQ(c.add("Received"), 1u);
+  EXPECT_EQ(c.add("From"), 1u);
+  EXPECT_EQ(c.add("RECEIVED"), 2u);
+  EXPECT_EQ(c.add("received"), 3u);
+  EXPECT_EQ(c.add("Receive"), 1u);  // a prefix is another name
+  EXPECT_EQ(c.distinct_names(), 3u);
+  c.clear();
+  EXPECT_EQ(c.distinct_names(), 0u);
+  EXPECT_EQ(c.add("received"), 1u);
+}
+
+TEST(HeaderCounts, GrowsPastItsFirstTableWithoutLosingCounts) {
+  header_counts c;
+  for (int round = 1; round <= 3; ++round)
+    for (int i = 0; i < 500; ++i) EXPECT_EQ(c.add("X-Field-" + std::to_string(i)), static_cast<std::uint32_t>(round));
+  EXPECT_EQ(c.distinct_names(), 500u);
+  EXPECT_EQ(c.add("x-field-499"), 4u);
+}
+
 }  // namespace
 }  // namespace mailtriage::milter

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mailtriage/milter/header_counts.hpp"
 #include "mailtriage/milter/messages.hpp"
 #include "mailtriage/milter/transaction.hpp"
 
@@ -125,7 +126,7 @@ class session {
 
   // Per message.
   transaction txn_;
-  std::unordered_map<std::string, std::uint32_t> header_name_counts_;  // lower-case name -> seen
+  header_counts header_name_counts_;  // per name: fields seen so far
   std::size_t macro_bytes_message_ = 0;
   bool skip_sent_ = false;
   std::string header_line_;  // reused: one header line rebuilt at a time

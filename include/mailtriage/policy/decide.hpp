@@ -2,6 +2,7 @@
 // Turns a verdict into what happens to the mail. Pure and thread-safe: the same
 // verdict, facts and policy give the same replies.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mailtriage/milter/messages.hpp"
@@ -12,7 +13,7 @@
 namespace mailtriage::policy {
 
 struct inbound_header {  // a header as the message arrived, for anti-forgery and Subject edits
-  std::string name;
+  std::string_view name;    // borrowed (from the milter transaction): valid for the decide() call
   std::uint32_t index = 1;  // among headers of that name
   std::string value;        // raw value (only needed for Subject)
 };
