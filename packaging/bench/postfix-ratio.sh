@@ -32,6 +32,7 @@
 #   DAEMON_ARGS                 extra mailtriaged arguments for every daemon (e.g. --config FILE)
 #   ROUNDS=3                    rounds of all phases
 #   POSTFIX_MESSAGES=2000       messages per phase
+#   MESSAGE=FILE                the message to send (default: the 100th ham of the corpus)
 #   SESSIONS=20                 smtp-source parallel sessions
 #   MILTER_EXTRA="k=v;k=v"      extra main.cf settings for the milter phases (postconf -e)
 #   PIN=0                       1: smtp-source on CPU 0, daemons on CPU 1
@@ -85,7 +86,7 @@ for spec in $daemons; do
     phases+=("$name")
 done
 
-msg_file="$(find "$corpus" -path '*/ham/*' -name '*.eml' | sort | sed -n 100p)"
+msg_file="${MESSAGE:-$(find "$corpus" -path '*/ham/*' -name '*.eml' | sort | sed -n 100p)}"
 e2e_log "message $(basename "$msg_file"), $(wc -c <"$msg_file") bytes"
 e2e_start_sink
 e2e_start_postfix tempfail
