@@ -146,18 +146,9 @@ step session::negotiate(const option_negotiation& mta) {
   // the colon itself, which every MTA and test client handles the same way.
   std::uint32_t wanted = kNoReplyFlags | SMFIP_NOUNKNOWN;
   if (wants_.no_data_reply) wanted |= SMFIP_NR_DATA;
-  // Body chunks go unanswered (NR_BODY) whenever the MTA allows it. Answering each one
-  // would let us send SKIP once scan_bytes are buffered, but costs a round trip per
-  // chunk of every message, and nearly every message is one chunk below scan_bytes
-  // (through Postfix 3.7: 0.03-0.24 ms less CPU per message over Postfix and the daemon
-  // in three runs of packaging/bench/postfix-ratio.sh), while the unscanned rest of a
-  // rare oversized message only has to be read and counted (0.4 ms of daemon CPU more
-  // for a 2 MB message, and Postfix's cleanup as much less). An MTA without
-  // NR_BODY waits for a reply per chunk anyway, so there SKIP is free.
-  if (mta.protocol & SMFIP_NR_BODY)
-    wanted |= SMFIP_NR_BODY;
-  else
-    wanted |= SMFIP_SKIP;
+  // With SKIP we answer each body chunk so we can stop the MTA sending what we will
+  // not scan; without it, answering would only cost a round trip per chunk.
+  wanted |= (mta.protocol & SMFIP_SKIP) ? SMFIP_SKIP : SMFIP_NR_BODY;
   max_payload_ = kDefaultMaxData;
   if ((mta.protocol & SMFIP_MDS_1M) && limits_.max_data_size >= kMaxData1M) {
     wanted |= SMFIP_MDS_1M;

@@ -49,12 +49,11 @@ TEST_F(SessionTest, NegotiatesWithPostfixOffer) {
   auto& o = std::get<option_negotiation>(st.replies[0]);
   EXPECT_EQ(o.version, 6u);
   EXPECT_EQ(o.actions, kPostfixActions);
-  // No replies wanted before end of message, body chunks included (NR_BODY, not SKIP:
-  // a reply per chunk costs a round trip per message); nothing unknown.
+  // No replies wanted before end of message; SKIP instead of NR_BODY; nothing unknown.
   for (auto flag : {SMFIP_NR_CONN, SMFIP_NR_HELO, SMFIP_NR_MAIL, SMFIP_NR_RCPT, SMFIP_NR_HDR, SMFIP_NR_EOH,
-                    SMFIP_NR_BODY, SMFIP_NOUNKNOWN})
+                    SMFIP_NOUNKNOWN, SMFIP_SKIP})
     EXPECT_TRUE(o.protocol & flag) << std::hex << flag;
-  EXPECT_FALSE(o.protocol & SMFIP_SKIP);
+  EXPECT_FALSE(o.protocol & SMFIP_NR_BODY);
   // DATA is answered: Postfix's Nagle would otherwise hold the first header for our
   // delayed ACK (40 ms per message).
   EXPECT_FALSE(o.protocol & SMFIP_NR_DATA);
@@ -234,14 +233,11 @@ TEST_F(SessionTest, MacroFloodIsBounded) {
   EXPECT_TRUE(st.close);
 }
 
-// An MTA that offers SKIP but not NR_BODY waits for a reply per body chunk anyway; there
-// the reply becomes SKIP once scan_bytes are buffered.
 TEST_F(SessionTest, ScanLimitTruncatesAndSkipsTheRestOfTheBody) {
   session_limits lim;
   lim.scan_bytes = 1024;
   session small{lim, test_wants()};
-  auto neg = small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol & ~SMFIP_NR_BODY, {}});
-  EXPECT_TRUE(std::get<option_negotiation>(neg.replies[0]).protocol & SMFIP_SKIP);
+  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
   small.on_command(mail_from{{"<a@b>"}});
   small.on_command(rcpt_to{{"<c@d>"}});
   small.on_command(header{"Subject", "big"});
@@ -259,13 +255,12 @@ TEST_F(SessionTest, ScanLimitTruncatesAndSkipsTheRestOfTheBody) {
   EXPECT_GT(t.message_bytes, 1600u);
 }
 
-TEST_F(SessionTest, UnansweredBodyBeyondTheScanLimitIsCountedNotBuffered) {
+TEST_F(SessionTest, WithoutSkipTheBodyIsCountedNotBuffered) {
   session_limits lim;
   lim.scan_bytes = 1024;
   session small{lim, test_wants()};
-  auto neg = small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  auto neg = small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol & ~SMFIP_SKIP, {}});
   EXPECT_TRUE(std::get<option_negotiation>(neg.replies[0]).protocol & SMFIP_NR_BODY);
-  EXPECT_FALSE(std::get<option_negotiation>(neg.replies[0]).protocol & SMFIP_SKIP);
   small.on_command(mail_from{{"<a@b>"}});
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(small.on_command(body_chunk{std::string(65535, 'x')}).replies.empty());
   ASSERT_TRUE(small.on_command(end_of_message{}).message_ready);
