@@ -22,6 +22,8 @@
 #include "fd_limit.hpp"
 #include "reloader.hpp"
 #include "server_options.hpp"
+#include "mailtriage/model/booster.hpp"
+#include "mailtriage/model/booster.hpp"
 #include "mailtriage/config/config.hpp"
 #include "mailtriage/milter/protocol.hpp"
 #include "mailtriage/milter/server.hpp"
@@ -214,6 +216,12 @@ int main(int argc, char** argv) {
     }
     return serve(source, std::move(cfg));
   } catch (const config::config_error& e) {
+    std::cerr << "mailtriaged: " << e.what() << "\n";
+    return 78;  // EX_CONFIG
+  } catch (const model::model_error& e) {
+    // A bundle that does not load or verify (tampered, unsigned, built for another
+    // feature schema) is configuration too: restarting cannot fix it, and systemd's
+    // RestartPreventExitStatus=78 stops a restart loop.
     std::cerr << "mailtriaged: " << e.what() << "\n";
     return 78;  // EX_CONFIG
   } catch (const std::invalid_argument& e) {

@@ -2,8 +2,8 @@
 # A model bundle altered after training is refused: a copy of the default bundle
 # (conf/model/default) loads; the same copy with one byte of model.ubj flipped, or of
 # token_evidence.bin, fails the manifest's SHA-256 check in `mailtriage check-config`,
-# `mailtriaged --check-config` and at daemon start (exit 1, mailtriaged(8) EXIT STATUS:
-# a start-up failure other than the configuration's syntax) with a message naming the
+# `mailtriaged --check-config` and at daemon start (exit 78, EX_CONFIG, mailtriaged(8)
+# EXIT STATUS: a configuration error, so systemd does not restart it) with a message naming the
 # file and the SHA-256 mismatch, and the daemon never listens.
 #
 # Usage: tampered_model.sh MAILTRIAGED MAILTRIAGE_CLI BUNDLE_DIR. Exit 0 pass, 1 fail.
@@ -50,7 +50,7 @@ for file in model.ubj token_evidence.bin; do
     grep -q -- "$want" "$dir/out" || fail "check-config message for $file: $(cat "$dir/out")"
 
     "$daemon" --config "$cfg" --check-config >"$dir/out" 2>&1; rc=$?
-    [[ $rc -eq 1 ]] || fail "mailtriaged --check-config with a tampered $file: status $rc, want 1"
+    [[ $rc -eq 78 ]] || fail "mailtriaged --check-config with a tampered $file: status $rc, want 78"
     grep -q -- "$want" "$dir/out" || fail "mailtriaged --check-config message for $file: $(cat "$dir/out")"
 
     # At start: refused before the socket is bound, within the time a start takes.
@@ -59,7 +59,7 @@ for file in model.ubj token_evidence.bin; do
     for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -0 "$pid" 2>/dev/null && fail "mailtriaged still running with a tampered $file"
     wait "$pid"; rc=$?; pid=""
-    [[ $rc -eq 1 ]] || fail "mailtriaged with a tampered $file: status $rc, want 1"
+    [[ $rc -eq 78 ]] || fail "mailtriaged with a tampered $file: status $rc, want 78"
     grep -q -- "$want" "$dir/out" || fail "mailtriaged start message for $file: $(cat "$dir/out")"
     grep -q 'event=listening' "$dir/out" && fail "mailtriaged listened with a tampered $file"
     echo "ok: tampered $file refused: $(grep -o 'SHA-256 [0-9a-f]\{8\}.*' "$dir/out" | head -1 | cut -c1-60)..."
