@@ -221,8 +221,9 @@ int main(int argc, char** argv) {
   } catch (const model::model_error& e) {
     // A bundle that does not load or verify (tampered, unsigned, built for another
     // feature schema) is configuration too: restarting cannot fix it, and systemd's
-    // RestartPreventExitStatus=78 stops a restart loop.
-    std::cerr << "mailtriaged: " << e.what() << "\n";
+    // RestartPreventExitStatus=78 stops a restart loop. Logged like other fatal errors
+    // (event=fatal), which is what operators watch for.
+    log::error("fatal", {{"error", e.what()}});
     return 78;  // EX_CONFIG
   } catch (const std::invalid_argument& e) {
     std::cerr << "mailtriaged: " << e.what() << "\n" << kUsage;

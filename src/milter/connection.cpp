@@ -297,17 +297,21 @@ asio::awaitable<decision> connection::judge(transaction& message) {
   // timerfd update); the result or the watchdog at the verdict deadline cancels it.
   verdict_wake_.expires_at(steady_clock::time_point::max());
   // The MTA is waiting for us, not the other way round: no idle deadline meanwhile.
-  set_deadline(srv.options.verdict_timeout, "verdict");
+  const steady_clock::time_point verdict_due = steady_clock::now() + srv.options.verdict_timeout;
+  set_deadline_at(verdict_due, "verdict");
   auto tag = tag_;
-  asio::post(srv.workers, [self = shared_from_this(), seq, handler, tag, message = shared] {
+  asio::post(srv.workers, [self = shared_from_this(), seq, handler, tag, verdict_due, message = shared] {
     std::optional<decision> verdict;
     try {
       verdict = handler->judge(*message);
     } catch (const std::exception& e) {
       log::error("verdict_failed", {{"session", tag}, {"queue_id", message->queue_id()}, {"error", e.what()}});
     }
+    // Lateness is decided by when the verdict was reached, not by whether this result
+    // or the watchdog's wake reaches the busy I/O thread first.
+    const bool late = steady_clock::now() > verdict_due;
     self->server_->pending_verdicts.fetch_sub(1);
-    asio::post(self->socket_.get_executor(), [self, seq, verdict = std::move(verdict)]() mutable {
+    asio::post(self->socket_.get_executor(), [self, seq, late, verdict = std::move(verdict)]() mutable {
       if (seq != self->verdict_seq_ || !self->verdict_waiting_) return;  // the fallback already answered
       self->verdict_waiting_ = false;
       // The verdict deadline no longer applies: until the reply is written the write
@@ -315,10 +319,14 @@ asio::awaitable<decision> connection::judge(transaction& message) {
       // a watchdog wake before judge() resumes would close a connection whose answer
       // is ready (seen with a 10 ms verdict timeout in e2e.postfix_security).
       self->set_deadline(self->server_->options.write_timeout, "write");
-      if (verdict)
+      if (late) {
+        // Past milter.timeouts.verdict: judge() answers with the timeout fallback, as
+        // when the watchdog fires first.
+      } else if (verdict) {
         self->verdict_ = std::move(verdict);
-      else
+      } else {
         self->verdict_failed_ = true;
+      }
       self->verdict_wake_.cancel();
     });
   });

@@ -181,7 +181,7 @@ e2e_wait_until 15 "the daemon refusing to start without its model" bash -c "! ki
     { kill -KILL "$nomodel_pid"; e2e_fail "the daemon started without its model"; }
 wait "$nomodel_pid"
 nomodel_status=$?
-[[ $nomodel_status -ne 0 ]] || e2e_fail "missing model: exit status 0"
+[[ $nomodel_status -eq 78 ]] || e2e_fail "missing model: exit status $nomodel_status, want 78 (EX_CONFIG)"
 [[ $(log_count 'event=fatal .*manifest.json: cannot read') -eq $((fatal_before + 1)) ]] ||
     e2e_fail "missing model: want exactly one event=fatal naming the missing manifest"
 probe nomodel  # nothing listens: Postfix's milter_default_action
