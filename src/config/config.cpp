@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "yaml_reader.hpp"
+#include "mailtriage/util/ascii.hpp"
 
 namespace mailtriage::config {
 namespace {
@@ -95,14 +96,6 @@ std::string checked_reply(yaml_section& s, const std::string& key, const std::st
     s.fail(key, std::string("expected a reply such as \"") + (klass == '5' ? "550 5.7.1" : "451 4.7.1") +
                     " Message refused\"");
   return text;
-}
-
-bool istarts_with(const std::string& s, const std::string& prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  return true;
 }
 
 // `discard: true`: the value only confirms the action; `false` would read as "do not",
@@ -218,7 +211,7 @@ policy::policy_config read_policy(yaml_section s) {
                             {"status", &p.headers.status}}) {
     if (value->empty()) continue;  // that header is switched off
     if (!valid_header_name(*value)) h.fail(key, "expected a header name without spaces or colons");
-    if (!p.headers.prefix.empty() && !istarts_with(*value, p.headers.prefix))
+    if (!p.headers.prefix.empty() && !util::istarts_with(*value, p.headers.prefix))
       h.fail(key, "must start with the prefix '" + p.headers.prefix + "' so forged copies are removed");
   }
   if (!p.headers.prefix.empty() && !valid_header_name(p.headers.prefix))

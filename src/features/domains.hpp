@@ -5,21 +5,13 @@
 #include <string_view>
 #include <vector>
 
+#include "mailtriage/util/ascii.hpp"
+
 namespace mailtriage::features::detail {
 
 [[nodiscard]] std::string ascii_lower(std::string_view s);
-// Inline: header lookups and name matching call it for every header of every message.
-[[nodiscard]] inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-[[nodiscard]] bool istarts_with(std::string_view s, std::string_view prefix);
+using util::iequals;
+using util::istarts_with;
 [[nodiscard]] bool icontains(std::string_view hay, std::string_view needle);
 [[nodiscard]] std::string_view trim(std::string_view s);
 

@@ -40,8 +40,8 @@ std::span<char> frame_decoder::prepare(std::size_t min_bytes) {
   }
   std::size_t want = min_bytes;
   if (end_ >= 4) {
-    // The rest of the frame being buffered (its length was checked when next() saw it;
-    // an unchecked one is bounded here the same way).
+    // The rest of the frame being buffered (its length was checked when next_view() saw
+    // it; an unchecked one is bounded here the same way).
     std::size_t frame_bytes = 4 + std::min<std::size_t>(wire::load_u32(buffer_.get()), max_payload_ + 1);
     if (frame_bytes > end_) want = std::max(want, frame_bytes - end_);
   }

@@ -109,15 +109,14 @@ expected<command, codec_error> decode_command(const frame_view& f) {
       return command{rcpt_to{std::move(args)}};
     }
     case SMFIC_DATA: return finish(r, data_command{});
-    case SMFIC_HEADER: {
-      header h;
-      h.name = r.cstring();
-      h.value = r.cstring();
-      return finish(r, std::move(h));
+    case SMFIC_HEADER:
+    case SMFIC_BODY:
+    case SMFIC_BODYEOB: {  // decoded in one place, decode_command_into
+      command c;
+      if (auto error = decode_command_into(f, c)) return unexpected{*error};
+      return c;
     }
     case SMFIC_EOH: return finish(r, end_of_headers{});
-    case SMFIC_BODY: return command{body_chunk{std::string(f.payload)}};
-    case SMFIC_BODYEOB: return command{end_of_message{std::string(f.payload)}};
     case SMFIC_ABORT: return finish(r, abort_message{});
     case SMFIC_QUIT: return finish(r, quit{});
     case SMFIC_QUIT_NC: return finish(r, quit_new_connection{});

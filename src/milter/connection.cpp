@@ -319,13 +319,13 @@ asio::awaitable<decision> connection::judge(transaction& message) {
       // a watchdog wake before judge() resumes would close a connection whose answer
       // is ready (seen with a 10 ms verdict timeout in e2e.postfix_security).
       self->set_deadline(self->server_->options.write_timeout, "write");
-      if (late) {
-        // Past milter.timeouts.verdict: judge() answers with the timeout fallback, as
-        // when the watchdog fires first.
-      } else if (verdict) {
-        self->verdict_ = std::move(verdict);
-      } else {
-        self->verdict_failed_ = true;
+      // A late verdict is dropped: judge() then answers with the timeout fallback, as
+      // when the watchdog fires first.
+      if (!late) {
+        if (verdict)
+          self->verdict_ = std::move(verdict);
+        else
+          self->verdict_failed_ = true;
       }
       self->verdict_wake_.cancel();
     });

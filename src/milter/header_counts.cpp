@@ -2,28 +2,21 @@
 
 #include <algorithm>
 
+#include "mailtriage/util/ascii.hpp"
+
 namespace mailtriage::milter {
 namespace {
 
 constexpr std::size_t kInitialSlots = 64;
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
 // FNV-1a 64 over the lower-case bytes.
 std::uint64_t hash_lower(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (char c : s) {
-    h ^= static_cast<unsigned char>(lower(c));
+    h ^= static_cast<unsigned char>(util::ascii_lower(c));
     h *= 0x100000001b3ULL;
   }
   return h;
-}
-
-bool equal_lower(std::string_view lowered, std::string_view name) {
-  if (lowered.size() != name.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i)
-    if (lowered[i] != lower(name[i])) return false;
-  return true;
 }
 
 }  // namespace
@@ -39,11 +32,11 @@ std::uint32_t header_counts::add(std::string_view name) {
       s.offset = static_cast<std::uint32_t>(names_.size());
       s.length = static_cast<std::uint32_t>(name.size());
       s.count = 1;
-      for (char c : name) names_ += lower(c);
+      for (char c : name) names_ += util::ascii_lower(c);
       ++used_;
       return 1;
     }
-    if (s.hash == h && equal_lower(std::string_view(names_).substr(s.offset, s.length), name)) return ++s.count;
+    if (s.hash == h && util::iequals(std::string_view(names_).substr(s.offset, s.length), name)) return ++s.count;
   }
 }
 

@@ -6,28 +6,17 @@
 #include <string>
 #include <string_view>
 
+#include "mailtriage/util/ascii.hpp"
+
 namespace mailtriage::mime::detail {
 
-[[nodiscard]] inline char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using util::ascii_lower;
+using util::iequals;
+using util::istarts_with;
+using util::to_lower;
 [[nodiscard]] inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 [[nodiscard]] inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-[[nodiscard]] inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-[[nodiscard]] inline bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-[[nodiscard]] inline std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
 [[nodiscard]] inline std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);

@@ -7,24 +7,13 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "mailtriage/util/ascii.hpp"
+
 namespace mailtriage::policy {
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = lower(c);
-  return out;
-}
-
-// ASCII case-insensitive, compared in place: called for every inbound header.
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (lower(s[i]) != lower(prefix[i])) return false;
-  return true;
-}
+using util::istarts_with;
+std::string lower(std::string_view s) { return util::to_lower(s); }
 
 // Header values we write come partly from the message (reason tokens) and the
 // configuration: no control bytes, so nothing can start a new header line.
@@ -271,7 +260,7 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
   if (!subject_prefixes.empty()) {
     const inbound_header* subject = nullptr;
     for (const auto& ih : inbound)
-      if (ih.name.size() == 7 && istarts_with(ih.name, "subject")) {
+      if (util::iequals(ih.name, "subject")) {
         subject = &ih;
         break;
       }
