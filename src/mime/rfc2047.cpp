@@ -86,7 +86,7 @@ std::string decode_header_text(std::string_view value, defect_set& defects) {
     }
     decoded d;
     if (w.encoding == 'b') {
-      d = decode_base64(w.text, w.text.size());
+      d = decode_base64(w.text, std::string::npos);  // bounded by the word's own length
       if (d.bad) defects.set(defect::bad_encoded_word);
     } else {
       d = decode_q(w.text);

@@ -1,12 +1,14 @@
-// Transfer decoders. Base64 uses mimetic's Base64::Decoder for the arithmetic, driven one
-// character at a time by our own loop, which validates (mimetic silently skips bad input),
-// resynchronises after padding and stops at the output cap. Quoted-printable and uuencode
+// Transfer decoders. Base64 uses mimetic's Base64::Decoder for the arithmetic, driven by
+// our own loop, which validates (mimetic silently skips bad input), resynchronises after
+// padding and stops at the output cap. Quoted-printable and uuencode
 // are our own: mimetic's QP decoder does not report malformed escapes.
 #include "transfer.hpp"
 
 #include <mimetic/codec/base64.h>
 
+#include <array>
 #include <cstring>
+#include <type_traits>
 
 #include "text_util.hpp"
 
@@ -41,44 +43,101 @@ int escape_value(std::string_view s, std::size_t i) {
   return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
-bool is_b64(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
+// What the validating scan does with each input byte.
+enum class b64_class : unsigned char { alphabet, pad, space, other };
 
-}  // namespace
+constexpr std::array<b64_class, 256> b64_classes = [] {
+  std::array<b64_class, 256> t{};
+  t.fill(b64_class::other);
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = b64_class::alphabet;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = b64_class::alphabet;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = b64_class::alphabet;
+  t['+'] = t['/'] = b64_class::alphabet;
+  t['='] = b64_class::pad;
+  t[' '] = t['\t'] = t['\r'] = t['\n'] = b64_class::space;
+  return t;
+}();
 
-decoded decode_base64(std::string_view in, std::size_t cap) {
-  decoded r;
-  r.bytes.reserve(std::min(cap, in.size() / 4 * 3 + 3));
+b64_class b64_class_of(char c) { return b64_classes[static_cast<unsigned char>(c)]; }
+
+// The validating loop, shared by both output kinds: `out` is a char pointer into a buffer
+// known to be big enough (the fast path) or a capped_appender (input whose decoded size
+// could exceed the cap). Runs of alphabet characters go to mimetic's range decoder in whole
+// 4-character groups, so the per-character work there is one table look-up and a store.
+template <class Out>
+void decode_base64_into(std::string_view in, decoded& r, Out& out) {
   mimetic::Base64::Decoder dec;
-  capped_appender out(r.bytes, cap, r.capped);
   std::size_t group = 0;  // alphabet characters in the current 4-character group
   bool padded = false;
-  for (char ch : in) {
-    auto c = static_cast<unsigned char>(ch);
-    if (is_b64(c)) {
-      if (padded) {  // data after padding: a second blob glued on; start a fresh group
+  const char* p = in.data();
+  const char* const end = p + in.size();
+  auto one = [&](char ch) {
+    dec.process(static_cast<unsigned char>(ch), out);
+    group = (group + 1) & 3u;
+  };
+  while (p < end && !r.capped) {
+    switch (b64_class_of(*p)) {
+      case b64_class::alphabet: {
+        const char* run_end = p + 1;
+        while (run_end < end && b64_class_of(*run_end) == b64_class::alphabet) ++run_end;
+        if (padded) {  // data after padding: a second blob glued on; start a fresh group
+          r.bad = true;
+          padded = false;
+        }
+        if constexpr (std::is_same_v<Out, char*>) {
+          while (group != 0 && p < run_end) one(*p++);
+          // Whole groups of alphabet characters: exactly 3 bytes each. (The range overload
+          // flushes a partial group at its end and takes `out` by value, hence only whole
+          // groups, and never an empty range.)
+          if (auto whole = static_cast<std::size_t>(run_end - p) / 4 * 4; whole != 0) {
+            dec.process(p, p + whole, out);
+            out += whole / 4 * 3;
+            p += whole;
+          }
+        }
+        while (p < run_end && !r.capped) one(*p++);
+        break;
+      }
+      case b64_class::pad:
+        if (!padded) {
+          if (group < 2) r.bad = true;
+          dec.flush(out);
+          group = 0;
+          padded = true;
+        }
+        ++p;
+        break;
+      case b64_class::space:
+        ++p;
+        break;
+      case b64_class::other:
         r.bad = true;
-        padded = false;
-      }
-      dec.process(c, out);
-      group = (group + 1) & 3u;
-      if (r.capped) break;
-    } else if (c == '=') {
-      if (!padded) {
-        if (group < 2) r.bad = true;
-        dec.flush(out);
-        group = 0;
-        padded = true;
-      }
-    } else if (!is_space(ch)) {
-      r.bad = true;
+        ++p;
+        break;
     }
   }
   if (!r.capped) {
     if (group == 1) r.bad = true;  // 6 dangling bits cannot make a byte
     if (group != 0 && !padded) dec.flush(out);
   }
+}
+
+}  // namespace
+
+decoded decode_base64(std::string_view in, std::size_t cap) {
+  decoded r;
+  // Each alphabet character carries 6 bits, so the output is at most 3/4 of the input.
+  const std::size_t bound = in.size() / 4 * 3 + 3;
+  if (bound <= cap) {  // the cap cannot be reached: decode straight into the buffer
+    r.bytes.resize(bound);
+    char* out = r.bytes.data();
+    decode_base64_into(in, r, out);
+    r.bytes.resize(static_cast<std::size_t>(out - r.bytes.data()));
+    return r;
+  }
+  r.bytes.reserve(cap);
+  capped_appender out(r.bytes, cap, r.capped);
+  decode_base64_into(in, r, out);
   return r;
 }
 
