@@ -1,9 +1,6 @@
 #include "sniff.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstdint>
-#include <memory>
 
 #include "text_util.hpp"
 
@@ -117,22 +114,6 @@ file_type sniff(std::string_view d) {
   if (head.find("<svg") != std::string_view::npos) return file_type::svg;
   if (head.find('\0') == std::string_view::npos) return file_type::text;
   return file_type::unknown;
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
-    return {};
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(2 * std::size_t{len}, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    out[2 * i] = digits[md[i] >> 4];
-    out[2 * i + 1] = digits[md[i] & 0xF];
-  }
-  return out;
 }
 
 }  // namespace mailtriage::mime::detail
