@@ -340,7 +340,7 @@ asio::awaitable<decision> connection::judge(transaction& message) {
   }
   if (verdict_failed_) co_return srv.fallback(*source, fallback_reason::error, headers, tag_, queue_id);
   if (closed_) co_return decision{};  // the MTA went away; nothing will be written
-  log::warning("verdict_timeout", {{"session", tag_}, {"queue_id", queue_id}});
+  // fallback() logs the one line for this: event=fallback_action reason=timeout.
   co_return srv.fallback(*source, fallback_reason::timeout, headers, tag_, queue_id);
 }
 
