@@ -22,6 +22,7 @@
 #include <iterator>
 
 #include "html_tokenizer.hpp"
+#include "name_index.hpp"
 #include "text_util.hpp"
 
 namespace mailtriage::mime::detail {
@@ -32,7 +33,7 @@ constexpr std::size_t max_link_text = 512;
 // and time stay linear whatever the input (an end tag searches at most this far).
 constexpr std::size_t max_tracked_depth = 256;
 
-// Elements the rules below name, in byte order of their names (binary search).
+// Elements the rules below name, in the order of tag_names.
 enum class tag : std::uint8_t {
   a, abbr, acronym, address, area, b, base, basefont, bdo, bgsound, big, blockquote, body, br,
   button, caption, center, cite, code, col, colgroup, dd, dfn, dir, div, dl, dt, em, embed,
@@ -43,7 +44,7 @@ enum class tag : std::uint8_t {
   th, thead, title, tr, track, tt, u, ul, var, wbr, xmp,
   other,  // any other name (kept as a hash for matching end tags)
 };
-constexpr std::string_view tag_names[] = {
+constexpr auto tag_names = std::to_array<std::string_view>({
     "a", "abbr", "acronym", "address", "area", "b", "base", "basefont", "bdo", "bgsound", "big",
     "blockquote", "body", "br", "button", "caption", "center", "cite", "code", "col", "colgroup",
     "dd", "dfn", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "font", "form", "frame",
@@ -52,12 +53,14 @@ constexpr std::string_view tag_names[] = {
     "noframes", "noscript", "object", "ol", "optgroup", "option", "p", "param", "plaintext",
     "pre", "q", "s", "samp", "script", "select", "small", "source", "span", "strike", "strong",
     "style", "sub", "sup", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead",
-    "title", "tr", "track", "tt", "u", "ul", "var", "wbr", "xmp"};
-static_assert(std::size(tag_names) == static_cast<std::size_t>(tag::other));
+    "title", "tr", "track", "tt", "u", "ul", "var", "wbr", "xmp"});
+static_assert(tag_names.size() == static_cast<std::size_t>(tag::other));
+constexpr name_index<tag_names.size(), 256> tag_index{tag_names};
+static_assert(tag_index.max_probes() <= 4);
 
 tag lookup_tag(std::string_view name) {
-  const auto* it = std::lower_bound(std::begin(tag_names), std::end(tag_names), name);
-  return (it != std::end(tag_names) && *it == name) ? static_cast<tag>(it - std::begin(tag_names)) : tag::other;
+  const int i = tag_index.find(name);
+  return i < 0 ? tag::other : static_cast<tag>(i);
 }
 
 class tag_set {
@@ -194,26 +197,43 @@ std::uint64_t element_key(tag t, std::string_view name) {
   return h | (std::uint64_t{1} << 63);
 }
 
-// Lower-case copy without whitespace into `out`, for style matching ("display : none").
-void squash(std::string_view s, std::string& out) {
-  out.clear();
-  for (char c : s)
-    if (!is_space(c)) out.push_back(ascii_lower(c));
-}
+// What an inline style does to its element's text.
+enum class style_effect : std::uint8_t { none, hidden, tiny };
 
-bool style_hidden(const std::string& st) {
-  return st.find("display:none") != std::string::npos || st.find("visibility:hidden") != std::string::npos;
-}
-
-bool style_tiny(const std::string& st) {
-  for (std::string_view t : {"font-size:0;", "font-size:0px", "font-size:1px", "font-size:0pt", "font-size:1pt",
-                             "font-size:0em", "font-size:0%"})
-    if (st.find(t) != std::string::npos) return true;
-  if (st.ends_with("font-size:0")) return true;
-  // White text: a cheap proxy for text coloured like its background.
-  for (std::string_view t : {";color:#fff;", ";color:#ffffff", ";color:white", ";color:rgb(255,255,255)"})
-    if (st.find(t) != std::string::npos) return true;
-  return st.starts_with("color:#fff") || st.starts_with("color:white");
+// Reads a style attribute lower-cased and without whitespace ("Display : None" is
+// "display:none"), looking for the declarations that hide text or make it too small or
+// white to see. Every pattern holds exactly one ':' at a fixed place, so one scan from
+// ':' to ':' replaces thirteen substring searches; `scratch` holds the squashed copy.
+style_effect classify_style(std::string_view value, std::string& scratch) {
+  value = value.substr(0, 4096);
+  scratch.resize(value.size());
+  char* d = scratch.data();
+  for (char c : value) {
+    *d = ascii_lower(c);
+    d += !is_space(c);
+  }
+  scratch.resize(static_cast<std::size_t>(d - scratch.data()));
+  const std::string_view st = scratch;
+  bool tiny = false;
+  for (std::size_t colon = st.find(':'); colon != std::string_view::npos; colon = st.find(':', colon + 1)) {
+    const std::string_view before = st.substr(0, colon);
+    const std::string_view after = st.substr(colon + 1);
+    if ((before.ends_with("display") && after.starts_with("none")) ||
+        (before.ends_with("visibility") && after.starts_with("hidden")))
+      return style_effect::hidden;
+    if (tiny) continue;
+    if (before.ends_with("font-size")) {
+      for (std::string_view t : {"0;", "0px", "1px", "0pt", "1pt", "0em", "0%"})
+        if (after.starts_with(t)) tiny = true;
+      if (after == "0") tiny = true;
+    } else if (before.ends_with(";color")) {  // white text: a cheap proxy for text coloured like its background
+      for (std::string_view t : {"#fff;", "#ffffff", "white", "rgb(255,255,255)"})
+        if (after.starts_with(t)) tiny = true;
+    } else if (before == "color") {
+      tiny = after.starts_with("#fff") || after.starts_with("white");
+    }
+  }
+  return tiny ? style_effect::tiny : style_effect::none;
 }
 
 bool all_space(std::string_view s) {
@@ -225,10 +245,40 @@ void line_break(std::string& s) {
   if (!s.empty() && s.back() != '\n') s.push_back('\n');
 }
 
-const html_attribute* find_attr(std::span<const html_attribute> attrs, std::string_view name) {
-  for (const auto& a : attrs)
-    if (a.name == name) return &a;
-  return nullptr;
+// The attributes the walker reads; each the first of its name, as a browser keeps it.
+struct known_attributes {
+  const html_attribute* alt = nullptr;
+  const html_attribute* hidden = nullptr;
+  const html_attribute* href = nullptr;
+  const html_attribute* style = nullptr;
+  const html_attribute* type = nullptr;
+};
+
+// One pass over the attributes, most of which no rule reads (class, width, ...).
+known_attributes find_known_attributes(std::span<const html_attribute> attrs) {
+  known_attributes k;
+  auto keep = [](const html_attribute*& slot, const html_attribute& a) {
+    if (!slot) slot = &a;
+  };
+  for (const auto& a : attrs) {
+    switch (a.name.size()) {
+      case 3:
+        if (a.name == "alt") keep(k.alt, a);
+        break;
+      case 4:
+        if (a.name == "href") keep(k.href, a);
+        else if (a.name == "type") keep(k.type, a);
+        break;
+      case 5:
+        if (a.name == "style") keep(k.style, a);
+        break;
+      case 6:
+        if (a.name == "hidden") keep(k.hidden, a);
+        break;
+      default: break;
+    }
+  }
+  return k;
 }
 
 struct element {
@@ -269,7 +319,7 @@ class walker {
   std::vector<element> stack_;
   std::size_t untracked_ = 0;  // open elements beyond max_tracked_depth
   std::size_t misplaced_ = 0;  // ignored <html>/<head>/<body> starts; their ends are ignored too
-  std::string style_;          // scratch for squash()
+  std::string style_;          // scratch for classify_style()
   bool seen_head_ = false;
   bool seen_body_ = false;
 };
@@ -290,12 +340,13 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
   f.id = id;
   f.key = key;
   if (silent_elements.has(id)) f.silent = true;
+  const known_attributes ka = find_known_attributes(attrs);
   switch (id) {
     case tag::script: ++out_.stats.scripts; break;
     case tag::form: ++out_.stats.forms; break;
     case tag::input:
       ++out_.stats.inputs;
-      if (const auto* type = find_attr(attrs, "type"); type && iequals(type->value, "password"))
+      if (ka.type && iequals(ka.type->value, "password"))
         ++out_.stats.password_inputs;
       break;
     case tag::select:
@@ -304,10 +355,10 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
     case tag::frame: ++out_.stats.iframes; break;
     case tag::img:
       ++out_.stats.images;
-      if (const auto* alt = find_attr(attrs, "alt"); alt && f.anchor >= 0) add_link_text(f.anchor, alt->value);
+      if (ka.alt && f.anchor >= 0) add_link_text(f.anchor, ka.alt->value);
       break;
     case tag::a:
-      if (const auto* href = find_attr(attrs, "href")) {
+      if (const auto* href = ka.href) {
         ++out_.stats.links;
         if (out_.links.size() >= max_links_) {
           out_.links_capped = true;
@@ -321,17 +372,17 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
       break;
     default: break;
   }
-  if (find_attr(attrs, "hidden")) {
+  if (ka.hidden) {
     ++out_.stats.hidden_elements;
     f.silent = true;
-  } else if (const auto* style = find_attr(attrs, "style")) {
-    std::string& st = style_;
-    squash(style->value.substr(0, 4096), st);
-    if (style_hidden(st)) {
-      ++out_.stats.hidden_elements;
-      f.silent = true;
-    } else if (style_tiny(st)) {
-      ++out_.stats.tiny_text_elements;
+  } else if (ka.style) {
+    switch (classify_style(ka.style->value, style_)) {
+      case style_effect::hidden:
+        ++out_.stats.hidden_elements;
+        f.silent = true;
+        break;
+      case style_effect::tiny: ++out_.stats.tiny_text_elements; break;
+      case style_effect::none: break;
     }
   }
   if (block_elements.has(id) && !f.silent) line_break(out_.text);
