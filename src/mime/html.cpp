@@ -205,12 +205,24 @@ enum class style_effect : std::uint8_t { none, hidden, tiny };
 // white to see. Every pattern holds exactly one ':' at a fixed place, so one scan from
 // ':' to ':' replaces thirteen substring searches; `scratch` holds the squashed copy.
 style_effect classify_style(std::string_view value, std::string& scratch) {
+  // Per byte: its lower-case form, and whether it is kept (whitespace is not).
+  static constexpr auto squash_lower = [] {
+    std::array<char, 256> t{};
+    for (int c = 0; c < 256; ++c) t[c] = ascii_lower(static_cast<char>(c));
+    return t;
+  }();
+  static constexpr auto squash_keep = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) t[c] = is_space(static_cast<char>(c)) ? 0 : 1;
+    return t;
+  }();
   value = value.substr(0, 4096);
   scratch.resize(value.size());
   char* d = scratch.data();
   for (char c : value) {
-    *d = ascii_lower(c);
-    d += !is_space(c);
+    const auto b = static_cast<unsigned char>(c);
+    *d = squash_lower[b];
+    d += squash_keep[b];
   }
   scratch.resize(static_cast<std::size_t>(d - scratch.data()));
   const std::string_view st = scratch;

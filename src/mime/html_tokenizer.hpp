@@ -73,7 +73,9 @@ class html_tokenizer {
   void read_text();
   void read_raw_text();
   bool read_tag(bool end_tag);
-  piece lower_name(std::size_t begin, std::size_t end);
+  // in_[begin, end) as a name: a view of the input, or when `needs_copy` (it holds A-Z
+  // or NUL) a lower-cased copy in arena_.
+  piece lower_name(std::size_t begin, std::size_t end, bool needs_copy);
   piece attribute_value(std::size_t begin, std::size_t end);
   std::size_t skip_to_gt(std::size_t p) const;
   [[nodiscard]] std::string_view view(const piece& p) const;
