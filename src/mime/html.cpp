@@ -200,49 +200,64 @@ std::uint64_t element_key(tag t, std::string_view name) {
 // What an inline style does to its element's text.
 enum class style_effect : std::uint8_t { none, hidden, tiny };
 
-// Reads a style attribute lower-cased and without whitespace ("Display : None" is
-// "display:none"), looking for the declarations that hide text or make it too small or
-// white to see. Every pattern holds exactly one ':' at a fixed place, so one scan from
-// ':' to ':' replaces thirteen substring searches; `scratch` holds the squashed copy.
-style_effect classify_style(std::string_view value, std::string& scratch) {
-  // Per byte: its lower-case form, and whether it is kept (whitespace is not).
-  static constexpr auto squash_lower = [] {
-    std::array<char, 256> t{};
-    for (int c = 0; c < 256; ++c) t[c] = ascii_lower(static_cast<char>(c));
-    return t;
-  }();
-  static constexpr auto squash_keep = [] {
-    std::array<std::uint8_t, 256> t{};
-    for (int c = 0; c < 256; ++c) t[c] = is_space(static_cast<char>(c)) ? 0 : 1;
-    return t;
-  }();
-  value = value.substr(0, 4096);
-  scratch.resize(value.size());
-  char* d = scratch.data();
-  for (char c : value) {
-    const auto b = static_cast<unsigned char>(c);
-    *d = squash_lower[b];
-    d += squash_keep[b];
+// Style matching reads the value as if lower-cased and stripped of whitespace first
+// ("Display : None" is "display:none"), without making that copy: `word` (lower-case,
+// no whitespace) is compared with the value's bytes, whitespace between them skipped.
+// Whether the bytes before `end` end with `word`; on success `end` moves to its start.
+bool squashed_ends_with(std::string_view s, std::size_t& end, std::string_view word) {
+  std::size_t i = end;
+  for (std::size_t k = word.size(); k-- > 0; --i) {
+    while (i > 0 && is_space(s[i - 1])) --i;
+    if (i == 0 || ascii_lower(s[i - 1]) != word[k]) return false;
   }
-  scratch.resize(static_cast<std::size_t>(d - scratch.data()));
-  const std::string_view st = scratch;
+  end = i;
+  return true;
+}
+// Whether the bytes from `begin` start with `word`; on success `begin` moves past it.
+bool squashed_consume(std::string_view s, std::size_t& begin, std::string_view word) {
+  std::size_t i = begin;
+  for (char w : word) {
+    while (i < s.size() && is_space(s[i])) ++i;
+    if (i == s.size() || ascii_lower(s[i]) != w) return false;
+    ++i;
+  }
+  begin = i;
+  return true;
+}
+bool squashed_starts_with(std::string_view s, std::size_t begin, std::string_view word) {
+  return squashed_consume(s, begin, word);
+}
+
+// The declarations in the first 4096 bytes of a style attribute that hide text, or make
+// it too small or white to see. Every pattern holds exactly one ':', so the value is
+// read from ':' to ':', looking back for the property and ahead for the value; each
+// look stops at the neighbouring ':', so the time stays linear in the value.
+style_effect classify_style(std::string_view value) {
+  const std::string_view st = value.substr(0, 4096);
+  std::size_t first = 0;  // of the bytes that are not whitespace
+  while (first < st.size() && is_space(st[first])) ++first;
+  std::size_t last = st.size();  // after them
+  while (last > first && is_space(st[last - 1])) --last;
   bool tiny = false;
   for (std::size_t colon = st.find(':'); colon != std::string_view::npos; colon = st.find(':', colon + 1)) {
-    const std::string_view before = st.substr(0, colon);
-    const std::string_view after = st.substr(colon + 1);
-    if ((before.ends_with("display") && after.starts_with("none")) ||
-        (before.ends_with("visibility") && after.starts_with("hidden")))
+    const std::size_t after = colon + 1;
+    std::size_t before = colon;
+    if ((squashed_ends_with(st, before, "display") && squashed_starts_with(st, after, "none")) ||
+        (squashed_ends_with(st, before = colon, "visibility") && squashed_starts_with(st, after, "hidden")))
       return style_effect::hidden;
     if (tiny) continue;
-    if (before.ends_with("font-size")) {
+    if (squashed_ends_with(st, before = colon, "font-size")) {
       for (std::string_view t : {"0;", "0px", "1px", "0pt", "1pt", "0em", "0%"})
-        if (after.starts_with(t)) tiny = true;
-      if (after == "0") tiny = true;
-    } else if (before.ends_with(";color")) {  // white text: a cheap proxy for text coloured like its background
-      for (std::string_view t : {"#fff;", "#ffffff", "white", "rgb(255,255,255)"})
-        if (after.starts_with(t)) tiny = true;
-    } else if (before == "color") {
-      tiny = after.starts_with("#fff") || after.starts_with("white");
+        if (squashed_starts_with(st, after, t)) tiny = true;
+      // "font-size:0" ending the (squashed) value.
+      if (std::size_t end = after; squashed_consume(st, end, "0") && end >= last) tiny = true;
+    } else if (squashed_ends_with(st, before = colon, "color")) {
+      if (before == first) {  // the value starts with "color:"
+        tiny = squashed_starts_with(st, after, "#fff") || squashed_starts_with(st, after, "white");
+      } else if (squashed_ends_with(st, before, ";")) {  // white text: a cheap proxy for text coloured like its background
+        for (std::string_view t : {"#fff;", "#ffffff", "white", "rgb(255,255,255)"})
+          if (squashed_starts_with(st, after, t)) tiny = true;
+      }
     }
   }
   return tiny ? style_effect::tiny : style_effect::none;
@@ -331,7 +346,6 @@ class walker {
   std::vector<element> stack_;
   std::size_t untracked_ = 0;  // open elements beyond max_tracked_depth
   std::size_t misplaced_ = 0;  // ignored <html>/<head>/<body> starts; their ends are ignored too
-  std::string style_;          // scratch for classify_style()
   bool seen_head_ = false;
   bool seen_body_ = false;
 };
@@ -388,7 +402,7 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
     ++out_.stats.hidden_elements;
     f.silent = true;
   } else if (ka.style) {
-    switch (classify_style(ka.style->value, style_)) {
+    switch (classify_style(ka.style->value)) {
       case style_effect::hidden:
         ++out_.stats.hidden_elements;
         f.silent = true;
