@@ -281,30 +281,23 @@ struct known_attributes {
   const html_attribute* type = nullptr;
 };
 
-// One pass over the attributes, most of which no rule reads (class, width, ...).
+// Its slot in known_attributes, or nullptr for the attributes no rule reads (class,
+// width, ...): the tokenizer does not even decode those.
+const html_attribute* known_attributes::*known_slot(std::string_view name) {
+  switch (name.size()) {
+    case 3: return name == "alt" ? &known_attributes::alt : nullptr;
+    case 4: return name == "href" ? &known_attributes::href : name == "type" ? &known_attributes::type : nullptr;
+    case 5: return name == "style" ? &known_attributes::style : nullptr;
+    case 6: return name == "hidden" ? &known_attributes::hidden : nullptr;
+    default: return nullptr;
+  }
+}
+bool is_known_attribute(std::string_view name) { return known_slot(name) != nullptr; }
+
 known_attributes find_known_attributes(std::span<const html_attribute> attrs) {
   known_attributes k;
-  auto keep = [](const html_attribute*& slot, const html_attribute& a) {
-    if (!slot) slot = &a;
-  };
-  for (const auto& a : attrs) {
-    switch (a.name.size()) {
-      case 3:
-        if (a.name == "alt") keep(k.alt, a);
-        break;
-      case 4:
-        if (a.name == "href") keep(k.href, a);
-        else if (a.name == "type") keep(k.type, a);
-        break;
-      case 5:
-        if (a.name == "style") keep(k.style, a);
-        break;
-      case 6:
-        if (a.name == "hidden") keep(k.hidden, a);
-        break;
-      default: break;
-    }
-  }
+  for (const auto& a : attrs)
+    if (const auto slot = known_slot(a.name); slot && !(k.*slot)) k.*slot = &a;
   return k;
 }
 
@@ -532,7 +525,7 @@ void walker::text(const html_token& t) {
 
 html_extract extract_html(std::string_view html, std::size_t max_links) {
   walker w(max_links);
-  html_tokenizer tokens(html);
+  html_tokenizer tokens(html, is_known_attribute);
   for (;;) {
     const html_token& t = tokens.next();
     if (t.kind == html_token_kind::end_of_input) break;

@@ -175,6 +175,7 @@ bool html_tokenizer::read_tag(bool end_tag) {
   pending_.clear();
   const piece name = lower_name(name_begin, p, seen & needs_lowering);
   bool self_closing = false;
+  std::size_t attribute_count = 0;  // kept or filtered out
   for (;;) {
     while (p < n && is_tag_space(in_[p])) ++p;
     if (p >= n) {
@@ -220,8 +221,10 @@ bool html_tokenizer::read_tag(bool end_tag) {
         value_end = p;
       }
     }
-    if (!end_tag && pending_.size() < max_attributes)
-      pending_.push_back({lower_name(attr_begin, attr_end, seen & needs_lowering), attribute_value(value_begin, value_end)});
+    if (!end_tag && attribute_count++ < max_attributes) {
+      const piece attr_name = lower_name(attr_begin, attr_end, seen & needs_lowering);
+      if (!wanted_ || wanted_(view(attr_name))) pending_.push_back({attr_name, attribute_value(value_begin, value_end)});
+    }
   }
   pos_ = p;
   attributes_.clear();
