@@ -241,17 +241,24 @@ style_effect classify_style(std::string_view value) {
   bool tiny = false;
   for (std::size_t colon = st.find(':'); colon != std::string_view::npos; colon = st.find(':', colon + 1)) {
     const std::size_t after = colon + 1;
-    std::size_t before = colon;
-    if ((squashed_ends_with(st, before, "display") && squashed_starts_with(st, after, "none")) ||
-        (squashed_ends_with(st, before = colon, "visibility") && squashed_starts_with(st, after, "hidden")))
-      return style_effect::hidden;
-    if (tiny) continue;
-    if (squashed_ends_with(st, before = colon, "font-size")) {
+    std::size_t property_end = colon;
+    while (property_end > 0 && is_space(st[property_end - 1])) --property_end;
+    if (property_end == 0) continue;
+    // The properties end in 'y' (display, visibility), 'e' (font-size) or 'r' (color).
+    const char property_last = ascii_lower(st[property_end - 1]);
+    std::size_t before = property_end;
+    if (property_last == 'y') {
+      if ((squashed_ends_with(st, before, "display") && squashed_starts_with(st, after, "none")) ||
+          (squashed_ends_with(st, before = property_end, "visibility") && squashed_starts_with(st, after, "hidden")))
+        return style_effect::hidden;
+    } else if (tiny) {
+      continue;
+    } else if (property_last == 'e' && squashed_ends_with(st, before, "font-size")) {
       for (std::string_view t : {"0;", "0px", "1px", "0pt", "1pt", "0em", "0%"})
         if (squashed_starts_with(st, after, t)) tiny = true;
       // "font-size:0" ending the (squashed) value.
       if (std::size_t end = after; squashed_consume(st, end, "0") && end >= last) tiny = true;
-    } else if (squashed_ends_with(st, before = colon, "color")) {
+    } else if (property_last == 'r' && squashed_ends_with(st, before, "color")) {
       if (before == first) {  // the value starts with "color:"
         tiny = squashed_starts_with(st, after, "#fff") || squashed_starts_with(st, after, "white");
       } else if (squashed_ends_with(st, before, ";")) {  // white text: a cheap proxy for text coloured like its background

@@ -235,7 +235,9 @@ bool html_tokenizer::read_tag(bool end_tag) {
   tok_.raw = false;
   tok_.self_closing = self_closing;
   tok_.attributes = attributes_;
-  if (!end_tag) {
+  // Names of raw-text elements and plaintext are 3 to 9 bytes long: most tags are
+  // told apart by their length alone.
+  if (!end_tag && tok_.name.size() >= 3 && tok_.name.size() <= 9) {
     if (tok_.name == "plaintext") plaintext_ = true;  // no end tag: the rest is text
     for (const auto& r : raw_elements) {
       if (tok_.name == r.name) {

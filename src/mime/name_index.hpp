@@ -62,10 +62,38 @@ class name_index {
   static constexpr key pack(std::string_view s) {
     key k;
     const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n && i < 8; ++i) k.lo |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
-    for (std::size_t i = 8; i < n; ++i) k.hi |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * (i - 8));
+    if (std::is_constant_evaluated()) {
+      for (std::size_t i = 0; i < n && i < 8; ++i) k.lo |= byte(s, i, i);
+      for (std::size_t i = 8; i < n; ++i) k.hi |= byte(s, i, i - 8);
+    } else if (n >= 8) {
+      k.lo = little_endian(s.data(), 8);
+      k.hi = little_endian(s.data() + 8, n - 8);
+    } else {
+      k.lo = little_endian(s.data(), n);
+    }
     k.hi |= std::uint64_t{n} << 56;
     return k;
+  }
+  static constexpr std::uint64_t byte(std::string_view s, std::size_t i, std::size_t at) {
+    return std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * at);
+  }
+  // The n (< 16) bytes at p as a little-endian number, without a byte loop: two
+  // overlapping loads cover any length from 4 to 8 (and three bytes any from 1 to 3);
+  // the overlap puts the same bytes in the same places.
+  static std::uint64_t little_endian(const char* p, std::size_t n) {
+    const std::string_view s(p, n);
+    if (n >= 8) {
+      std::uint64_t v = 0;
+      for (std::size_t i = 0; i < 8; ++i) v |= byte(s, i, i);
+      return v;
+    }
+    if (n >= 4) {
+      std::uint64_t v = 0;
+      for (std::size_t i = 0; i < 4; ++i) v |= byte(s, i, i) | byte(s, n - 4 + i, n - 4 + i);
+      return v;
+    }
+    if (n == 0) return 0;
+    return byte(s, 0, 0) | byte(s, n / 2, n / 2) | byte(s, n - 1, n - 1);
   }
   static constexpr std::size_t slot(const key& k) {
     std::uint64_t h = (k.lo ^ (k.hi * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
