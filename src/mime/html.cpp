@@ -22,6 +22,7 @@
 #include <iterator>
 
 #include "html_tokenizer.hpp"
+#include "name_index.hpp"
 #include "text_util.hpp"
 
 namespace mailtriage::mime::detail {
@@ -32,7 +33,7 @@ constexpr std::size_t max_link_text = 512;
 // and time stay linear whatever the input (an end tag searches at most this far).
 constexpr std::size_t max_tracked_depth = 256;
 
-// Elements the rules below name, in byte order of their names (binary search).
+// Elements the rules below name, in the order of tag_names.
 enum class tag : std::uint8_t {
   a, abbr, acronym, address, area, b, base, basefont, bdo, bgsound, big, blockquote, body, br,
   button, caption, center, cite, code, col, colgroup, dd, dfn, dir, div, dl, dt, em, embed,
@@ -43,7 +44,7 @@ enum class tag : std::uint8_t {
   th, thead, title, tr, track, tt, u, ul, var, wbr, xmp,
   other,  // any other name (kept as a hash for matching end tags)
 };
-constexpr std::string_view tag_names[] = {
+constexpr auto tag_names = std::to_array<std::string_view>({
     "a", "abbr", "acronym", "address", "area", "b", "base", "basefont", "bdo", "bgsound", "big",
     "blockquote", "body", "br", "button", "caption", "center", "cite", "code", "col", "colgroup",
     "dd", "dfn", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "font", "form", "frame",
@@ -52,12 +53,14 @@ constexpr std::string_view tag_names[] = {
     "noframes", "noscript", "object", "ol", "optgroup", "option", "p", "param", "plaintext",
     "pre", "q", "s", "samp", "script", "select", "small", "source", "span", "strike", "strong",
     "style", "sub", "sup", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead",
-    "title", "tr", "track", "tt", "u", "ul", "var", "wbr", "xmp"};
-static_assert(std::size(tag_names) == static_cast<std::size_t>(tag::other));
+    "title", "tr", "track", "tt", "u", "ul", "var", "wbr", "xmp"});
+static_assert(tag_names.size() == static_cast<std::size_t>(tag::other));
+constexpr name_index<tag_names.size(), 256> tag_index{tag_names};
+static_assert(tag_index.max_probes() <= 4);
 
 tag lookup_tag(std::string_view name) {
-  const auto* it = std::lower_bound(std::begin(tag_names), std::end(tag_names), name);
-  return (it != std::end(tag_names) && *it == name) ? static_cast<tag>(it - std::begin(tag_names)) : tag::other;
+  const int i = tag_index.find(name);
+  return i < 0 ? tag::other : static_cast<tag>(i);
 }
 
 class tag_set {
@@ -194,26 +197,77 @@ std::uint64_t element_key(tag t, std::string_view name) {
   return h | (std::uint64_t{1} << 63);
 }
 
-// Lower-case copy without whitespace into `out`, for style matching ("display : none").
-void squash(std::string_view s, std::string& out) {
-  out.clear();
-  for (char c : s)
-    if (!is_space(c)) out.push_back(ascii_lower(c));
+// What an inline style does to its element's text.
+enum class style_effect : std::uint8_t { none, hidden, tiny };
+
+// Style matching reads the value as if lower-cased and stripped of whitespace first
+// ("Display : None" is "display:none"), without making that copy: `word` (lower-case,
+// no whitespace) is compared with the value's bytes, whitespace between them skipped.
+// Whether the bytes before `end` end with `word`; on success `end` moves to its start.
+bool squashed_ends_with(std::string_view s, std::size_t& end, std::string_view word) {
+  std::size_t i = end;
+  for (std::size_t k = word.size(); k-- > 0; --i) {
+    while (i > 0 && is_space(s[i - 1])) --i;
+    if (i == 0 || ascii_lower(s[i - 1]) != word[k]) return false;
+  }
+  end = i;
+  return true;
+}
+// Whether the bytes from `begin` start with `word`; on success `begin` moves past it.
+bool squashed_consume(std::string_view s, std::size_t& begin, std::string_view word) {
+  std::size_t i = begin;
+  for (char w : word) {
+    while (i < s.size() && is_space(s[i])) ++i;
+    if (i == s.size() || ascii_lower(s[i]) != w) return false;
+    ++i;
+  }
+  begin = i;
+  return true;
+}
+bool squashed_starts_with(std::string_view s, std::size_t begin, std::string_view word) {
+  return squashed_consume(s, begin, word);
 }
 
-bool style_hidden(const std::string& st) {
-  return st.find("display:none") != std::string::npos || st.find("visibility:hidden") != std::string::npos;
-}
-
-bool style_tiny(const std::string& st) {
-  for (std::string_view t : {"font-size:0;", "font-size:0px", "font-size:1px", "font-size:0pt", "font-size:1pt",
-                             "font-size:0em", "font-size:0%"})
-    if (st.find(t) != std::string::npos) return true;
-  if (st.ends_with("font-size:0")) return true;
-  // White text: a cheap proxy for text coloured like its background.
-  for (std::string_view t : {";color:#fff;", ";color:#ffffff", ";color:white", ";color:rgb(255,255,255)"})
-    if (st.find(t) != std::string::npos) return true;
-  return st.starts_with("color:#fff") || st.starts_with("color:white");
+// The declarations in the first 4096 bytes of a style attribute that hide text, or make
+// it too small or white to see. Every pattern holds exactly one ':', so the value is
+// read from ':' to ':', looking back for the property and ahead for the value; each
+// look stops at the neighbouring ':', so the time stays linear in the value.
+style_effect classify_style(std::string_view value) {
+  const std::string_view st = value.substr(0, 4096);
+  std::size_t first = 0;  // of the bytes that are not whitespace
+  while (first < st.size() && is_space(st[first])) ++first;
+  std::size_t last = st.size();  // after them
+  while (last > first && is_space(st[last - 1])) --last;
+  bool tiny = false;
+  for (std::size_t colon = st.find(':'); colon != std::string_view::npos; colon = st.find(':', colon + 1)) {
+    const std::size_t after = colon + 1;
+    std::size_t property_end = colon;
+    while (property_end > 0 && is_space(st[property_end - 1])) --property_end;
+    if (property_end == 0) continue;
+    // The properties end in 'y' (display, visibility), 'e' (font-size) or 'r' (color).
+    const char property_last = ascii_lower(st[property_end - 1]);
+    std::size_t before = property_end;
+    if (property_last == 'y') {
+      if ((squashed_ends_with(st, before, "display") && squashed_starts_with(st, after, "none")) ||
+          (squashed_ends_with(st, before = property_end, "visibility") && squashed_starts_with(st, after, "hidden")))
+        return style_effect::hidden;
+    } else if (tiny) {
+      continue;
+    } else if (property_last == 'e' && squashed_ends_with(st, before, "font-size")) {
+      for (std::string_view t : {"0;", "0px", "1px", "0pt", "1pt", "0em", "0%"})
+        if (squashed_starts_with(st, after, t)) tiny = true;
+      // "font-size:0" ending the (squashed) value.
+      if (std::size_t end = after; squashed_consume(st, end, "0") && end >= last) tiny = true;
+    } else if (property_last == 'r' && squashed_ends_with(st, before, "color")) {
+      if (before == first) {  // the value starts with "color:"
+        tiny = squashed_starts_with(st, after, "#fff") || squashed_starts_with(st, after, "white");
+      } else if (squashed_ends_with(st, before, ";")) {  // white text: a cheap proxy for text coloured like its background
+        for (std::string_view t : {"#fff;", "#ffffff", "white", "rgb(255,255,255)"})
+          if (squashed_starts_with(st, after, t)) tiny = true;
+      }
+    }
+  }
+  return tiny ? style_effect::tiny : style_effect::none;
 }
 
 bool all_space(std::string_view s) {
@@ -225,10 +279,33 @@ void line_break(std::string& s) {
   if (!s.empty() && s.back() != '\n') s.push_back('\n');
 }
 
-const html_attribute* find_attr(std::span<const html_attribute> attrs, std::string_view name) {
+// The attributes the walker reads; each the first of its name, as a browser keeps it.
+struct known_attributes {
+  const html_attribute* alt = nullptr;
+  const html_attribute* hidden = nullptr;
+  const html_attribute* href = nullptr;
+  const html_attribute* style = nullptr;
+  const html_attribute* type = nullptr;
+};
+
+// Its slot in known_attributes, or nullptr for the attributes no rule reads (class,
+// width, ...): the tokenizer does not even decode those.
+const html_attribute* known_attributes::*known_slot(std::string_view name) {
+  switch (name.size()) {
+    case 3: return name == "alt" ? &known_attributes::alt : nullptr;
+    case 4: return name == "href" ? &known_attributes::href : name == "type" ? &known_attributes::type : nullptr;
+    case 5: return name == "style" ? &known_attributes::style : nullptr;
+    case 6: return name == "hidden" ? &known_attributes::hidden : nullptr;
+    default: return nullptr;
+  }
+}
+bool is_known_attribute(std::string_view name) { return known_slot(name) != nullptr; }
+
+known_attributes find_known_attributes(std::span<const html_attribute> attrs) {
+  known_attributes k;
   for (const auto& a : attrs)
-    if (a.name == name) return &a;
-  return nullptr;
+    if (const auto slot = known_slot(a.name); slot && !(k.*slot)) k.*slot = &a;
+  return k;
 }
 
 struct element {
@@ -269,7 +346,6 @@ class walker {
   std::vector<element> stack_;
   std::size_t untracked_ = 0;  // open elements beyond max_tracked_depth
   std::size_t misplaced_ = 0;  // ignored <html>/<head>/<body> starts; their ends are ignored too
-  std::string style_;          // scratch for squash()
   bool seen_head_ = false;
   bool seen_body_ = false;
 };
@@ -290,12 +366,13 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
   f.id = id;
   f.key = key;
   if (silent_elements.has(id)) f.silent = true;
+  const known_attributes ka = find_known_attributes(attrs);
   switch (id) {
     case tag::script: ++out_.stats.scripts; break;
     case tag::form: ++out_.stats.forms; break;
     case tag::input:
       ++out_.stats.inputs;
-      if (const auto* type = find_attr(attrs, "type"); type && iequals(type->value, "password"))
+      if (ka.type && iequals(ka.type->value, "password"))
         ++out_.stats.password_inputs;
       break;
     case tag::select:
@@ -304,10 +381,10 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
     case tag::frame: ++out_.stats.iframes; break;
     case tag::img:
       ++out_.stats.images;
-      if (const auto* alt = find_attr(attrs, "alt"); alt && f.anchor >= 0) add_link_text(f.anchor, alt->value);
+      if (ka.alt && f.anchor >= 0) add_link_text(f.anchor, ka.alt->value);
       break;
     case tag::a:
-      if (const auto* href = find_attr(attrs, "href")) {
+      if (const auto* href = ka.href) {
         ++out_.stats.links;
         if (out_.links.size() >= max_links_) {
           out_.links_capped = true;
@@ -321,17 +398,17 @@ void walker::open(tag id, std::uint64_t key, std::span<const html_attribute> att
       break;
     default: break;
   }
-  if (find_attr(attrs, "hidden")) {
+  if (ka.hidden) {
     ++out_.stats.hidden_elements;
     f.silent = true;
-  } else if (const auto* style = find_attr(attrs, "style")) {
-    std::string& st = style_;
-    squash(style->value.substr(0, 4096), st);
-    if (style_hidden(st)) {
-      ++out_.stats.hidden_elements;
-      f.silent = true;
-    } else if (style_tiny(st)) {
-      ++out_.stats.tiny_text_elements;
+  } else if (ka.style) {
+    switch (classify_style(ka.style->value)) {
+      case style_effect::hidden:
+        ++out_.stats.hidden_elements;
+        f.silent = true;
+        break;
+      case style_effect::tiny: ++out_.stats.tiny_text_elements; break;
+      case style_effect::none: break;
     }
   }
   if (block_elements.has(id) && !f.silent) line_break(out_.text);
@@ -455,7 +532,7 @@ void walker::text(const html_token& t) {
 
 html_extract extract_html(std::string_view html, std::size_t max_links) {
   walker w(max_links);
-  html_tokenizer tokens(html);
+  html_tokenizer tokens(html, is_known_attribute);
   for (;;) {
     const html_token& t = tokens.next();
     if (t.kind == html_token_kind::end_of_input) break;

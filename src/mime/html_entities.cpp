@@ -1,12 +1,14 @@
 #include "html_entities.hpp"
 
 #include <algorithm>
-#include <iterator>
+#include <array>
+
+#include "name_index.hpp"
 
 namespace mailtriage::mime::detail {
 namespace {
 
-// Sorted by name (byte order) for binary search.
+// Sorted by name (byte order), for readers; lookups go through entity_index.
 constexpr html_entity entities[] = {
     {"AElig", 0x00C6, true}, {"AMP", 0x0026, true}, {"Aacute", 0x00C1, true}, {"Acirc", 0x00C2, true},
     {"Agrave", 0x00C0, true}, {"Alpha", 0x0391, false}, {"Aring", 0x00C5, true}, {"Atilde", 0x00C3, true},
@@ -76,15 +78,22 @@ constexpr html_entity entities[] = {
     {"zwj", 0x200D, false}, {"zwnj", 0x200C, false},
 };
 
+constexpr auto entity_names = [] {
+  std::array<std::string_view, std::size(entities)> names;
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = entities[i].name;
+  return names;
+}();
+constexpr name_index<entity_names.size(), 1024> entity_index{entity_names};
+static_assert(entity_index.max_probes() <= 4);
+
 // Longest legacy name ("frac34", "middot", "curren"...); bounds the prefix search.
 constexpr std::size_t max_legacy_name = 6;
 
 }  // namespace
 
 const html_entity* find_html_entity(std::string_view name) {
-  const auto* it = std::lower_bound(std::begin(entities), std::end(entities), name,
-                                    [](const html_entity& e, std::string_view n) { return e.name < n; });
-  return (it != std::end(entities) && it->name == name) ? it : nullptr;
+  const int i = entity_index.find(name);
+  return i < 0 ? nullptr : &entities[i];
 }
 
 const html_entity* find_legacy_entity_prefix(std::string_view run) {

@@ -1,6 +1,6 @@
 #include "html_tokenizer.hpp"
 
-#include <algorithm>
+#include <array>
 
 #include "charset.hpp"
 #include "html_entities.hpp"
@@ -14,7 +14,41 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 // Whitespace between attributes (the spec's tab, LF, FF, space; CR too, as preprocessing
 // would have made it LF).
-bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+constexpr bool is_tag_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+// Byte classes for the scans through a tag: one table load per byte instead of up to
+// six comparisons.
+enum : std::uint8_t {
+  ends_name = 1,        // a tag name: tag space, '/', '>'
+  ends_attr_name = 2,   // an attribute name: tag space, '/', '>', '='
+  ends_unquoted = 4,    // an unquoted attribute value: tag space, '>'
+  needs_lowering = 8,   // A-Z, and NUL (U+FFFD): a name with one is copied, lower-cased
+};
+constexpr auto byte_class = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int i = 0; i < 256; ++i) {
+    const char c = static_cast<char>(i);
+    const bool space = is_tag_space(c);
+    if (space || c == '/' || c == '>') t[i] |= ends_name;
+    if (space || c == '/' || c == '>' || c == '=') t[i] |= ends_attr_name;
+    if (space || c == '>') t[i] |= ends_unquoted;
+    if ((c >= 'A' && c <= 'Z') || c == '\0') t[i] |= needs_lowering;
+  }
+  return t;
+}();
+std::uint8_t class_of(char c) { return byte_class[static_cast<unsigned char>(c)]; }
+
+// Position of the first of the bytes `Cs` in s at or after `from`, or s.size(). Eight
+// bytes at a time: text and attribute values are long runs without any of them.
+template <char... Cs>
+std::size_t find_any(std::string_view s, std::size_t from) {
+  const std::size_t n = s.size();
+  std::size_t i = from;
+  while (i + 8 <= n && !(bytes_equal(load_u64(s.data() + i), static_cast<unsigned char>(Cs)) | ...)) i += 8;
+  for (; i < n; ++i)
+    if (((s[i] == Cs) || ...)) return i;
+  return n;
+}
 
 // The spec's numeric character reference fix-ups: NUL, surrogates and values past
 // Unicode become U+FFFD; 0x80-0x9F are read as windows-1252, as every browser does.
@@ -92,11 +126,8 @@ std::string_view html_tokenizer::view(const piece& p) const {
   return p.in_arena ? std::string_view(arena_).substr(p.offset, p.size) : in_.substr(p.offset, p.size);
 }
 
-html_tokenizer::piece html_tokenizer::lower_name(std::size_t begin, std::size_t end) {
-  bool lower = true;
-  for (std::size_t i = begin; i < end && lower; ++i)
-    if ((in_[i] >= 'A' && in_[i] <= 'Z') || in_[i] == '\0') lower = false;
-  if (lower) return {false, begin, end - begin};
+html_tokenizer::piece html_tokenizer::lower_name(std::size_t begin, std::size_t end, bool needs_copy) {
+  if (!needs_copy) return {false, begin, end - begin};
   const std::size_t off = arena_.size();
   for (std::size_t i = begin; i < end; ++i) {
     if (in_[i] == '\0')
@@ -109,17 +140,20 @@ html_tokenizer::piece html_tokenizer::lower_name(std::size_t begin, std::size_t 
 
 html_tokenizer::piece html_tokenizer::attribute_value(std::size_t begin, std::size_t end) {
   const std::string_view v = in_.substr(begin, end - begin);
-  if (std::none_of(v.begin(), v.end(), [](char c) { return c == '&' || c == '\0'; })) return {false, begin, end - begin};
+  std::size_t i = find_any<'&', '\0'>(v, 0);
+  if (i == v.size()) return {false, begin, end - begin};
   const std::size_t off = arena_.size();
-  for (std::size_t i = 0; i < v.size();) {
+  arena_.append(v.substr(0, i));
+  while (i < v.size()) {
     if (v[i] == '&') {
       i = decode_character_reference(v, i, true, arena_);
-    } else if (v[i] == '\0') {
-      arena_ += "\xEF\xBF\xBD";
-      ++i;
     } else {
-      arena_.push_back(v[i++]);
+      arena_ += "\xEF\xBF\xBD";  // NUL
+      ++i;
     }
+    const std::size_t next = find_any<'&', '\0'>(v, i);
+    arena_.append(v.substr(i, next - i));
+    i = next;
   }
   return {true, off, arena_.size() - off};
 }
@@ -135,11 +169,13 @@ bool html_tokenizer::read_tag(bool end_tag) {
   const std::size_t n = in_.size();
   std::size_t p = pos_ + (end_tag ? 2 : 1);
   const std::size_t name_begin = p;
-  while (p < n && !is_tag_space(in_[p]) && in_[p] != '/' && in_[p] != '>') ++p;
+  std::uint8_t seen = 0;  // classes of the name's bytes
+  for (std::uint8_t c; p < n && !((c = class_of(in_[p])) & ends_name); ++p) seen |= c;
   arena_.clear();
   pending_.clear();
-  const piece name = lower_name(name_begin, p);
+  const piece name = lower_name(name_begin, p, seen & needs_lowering);
   bool self_closing = false;
+  std::size_t attribute_count = 0;  // kept or filtered out
   for (;;) {
     while (p < n && is_tag_space(in_[p])) ++p;
     if (p >= n) {
@@ -160,8 +196,9 @@ bool html_tokenizer::read_tag(bool end_tag) {
       continue;
     }
     // Attribute name: the first character may be '=' (the spec keeps it in the name).
-    const std::size_t attr_begin = p++;
-    while (p < n && !is_tag_space(in_[p]) && in_[p] != '/' && in_[p] != '>' && in_[p] != '=') ++p;
+    const std::size_t attr_begin = p;
+    seen = class_of(in_[p++]);
+    for (std::uint8_t c; p < n && !((c = class_of(in_[p])) & ends_attr_name); ++p) seen |= c;
     const std::size_t attr_end = p;
     while (p < n && is_tag_space(in_[p])) ++p;
     std::size_t value_begin = p;
@@ -180,12 +217,14 @@ bool html_tokenizer::read_tag(bool end_tag) {
         p = close + 1;
       } else {
         value_begin = p;
-        while (p < n && !is_tag_space(in_[p]) && in_[p] != '>') ++p;
+        while (p < n && !(class_of(in_[p]) & ends_unquoted)) ++p;
         value_end = p;
       }
     }
-    if (!end_tag && pending_.size() < max_attributes)
-      pending_.push_back({lower_name(attr_begin, attr_end), attribute_value(value_begin, value_end)});
+    if (!end_tag && attribute_count++ < max_attributes) {
+      const piece attr_name = lower_name(attr_begin, attr_end, seen & needs_lowering);
+      if (!wanted_ || wanted_(view(attr_name))) pending_.push_back({attr_name, attribute_value(value_begin, value_end)});
+    }
   }
   pos_ = p;
   attributes_.clear();
@@ -196,7 +235,9 @@ bool html_tokenizer::read_tag(bool end_tag) {
   tok_.raw = false;
   tok_.self_closing = self_closing;
   tok_.attributes = attributes_;
-  if (!end_tag) {
+  // Names of raw-text elements and plaintext are 3 to 9 bytes long: most tags are
+  // told apart by their length alone.
+  if (!end_tag && tok_.name.size() >= 3 && tok_.name.size() <= 9) {
     if (tok_.name == "plaintext") plaintext_ = true;  // no end tag: the rest is text
     for (const auto& r : raw_elements) {
       if (tok_.name == r.name) {
@@ -257,12 +298,12 @@ void html_tokenizer::read_text() {
   std::size_t copied = begin;  // input before this is already in arena_ (decoding mode)
   bool decoding = false;
   if (in_[p] == '<') ++p;  // a '<' that starts no markup (the caller checked)
-  while (p < n) {
+  while ((p = find_any<'<', '&', '\0'>(in_, p)) < n) {
     const char c = in_[p];
     if (c == '<') {
       if (starts_markup(p)) break;
       ++p;
-    } else if (c == '&' || c == '\0') {
+    } else {
       if (!decoding) {
         arena_.clear();
         decoding = true;
@@ -270,8 +311,6 @@ void html_tokenizer::read_text() {
       arena_.append(in_.substr(copied, p - copied));
       p = c == '&' ? decode_character_reference(in_, p, false, arena_) : p + 1;  // NUL is dropped
       copied = p;
-    } else {
-      ++p;
     }
   }
   tok_.kind = html_token_kind::text;

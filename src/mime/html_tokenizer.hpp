@@ -15,7 +15,7 @@
 //
 // Time is linear in the input and memory bounded by it: every construct is found with
 // forward scans that never revisit bytes, and at most max_attributes attributes are kept
-// per tag (the rest are parsed and dropped).
+// per tag (the rest are parsed and dropped; so are those a consumer's filter rejects).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -46,8 +46,14 @@ class html_tokenizer {
   // Attributes kept per tag; real mail uses a handful, hostile input may use millions.
   static constexpr std::size_t max_attributes = 64;
 
-  // `input` must outlive the tokenizer and the tokens it returns.
-  explicit html_tokenizer(std::string_view input) : in_(input) {}
+  // Which attributes (by lower-case name) a consumer reads; the others are parsed but
+  // neither decoded nor kept. They still count towards max_attributes, so the filter
+  // changes nothing about the attributes that are kept.
+  using attribute_filter = bool (*)(std::string_view name);
+
+  // `input` must outlive the tokenizer and the tokens it returns. Without a filter
+  // every attribute is kept.
+  explicit html_tokenizer(std::string_view input, attribute_filter wanted = nullptr) : in_(input), wanted_(wanted) {}
 
   // The next token. Its views stay valid until the next call. After end_of_input every
   // call returns end_of_input again.
@@ -73,12 +79,15 @@ class html_tokenizer {
   void read_text();
   void read_raw_text();
   bool read_tag(bool end_tag);
-  piece lower_name(std::size_t begin, std::size_t end);
+  // in_[begin, end) as a name: a view of the input, or when `needs_copy` (it holds A-Z
+  // or NUL) a lower-cased copy in arena_.
+  piece lower_name(std::size_t begin, std::size_t end, bool needs_copy);
   piece attribute_value(std::size_t begin, std::size_t end);
   std::size_t skip_to_gt(std::size_t p) const;
   [[nodiscard]] std::string_view view(const piece& p) const;
 
   std::string_view in_;
+  attribute_filter wanted_;
   std::size_t pos_ = 0;
   std::string_view raw_end_;  // lower-case element name while inside its raw text
   bool raw_escapable_ = false;  // title/textarea: character references are decoded

@@ -14,8 +14,8 @@ using util::ascii_lower;
 using util::iequals;
 using util::istarts_with;
 using util::to_lower;
-[[nodiscard]] inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-[[nodiscard]] inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+[[nodiscard]] constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+[[nodiscard]] constexpr bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 [[nodiscard]] inline std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);

@@ -59,6 +59,23 @@ TEST(HtmlTokenizer, TagsAndAttributes) {
   EXPECT_EQ(tokens("x<div"), (list{"x"}));
 }
 
+TEST(HtmlTokenizer, AttributeFilterKeepsOnlyWantedAttributes) {
+  auto wanted = [](std::string_view name) { return name == "href"; };
+  html_tokenizer t("<A Class='c' HREF='u&amp;v' title=t>", wanted);
+  const html_token& tok = t.next();
+  ASSERT_EQ(tok.kind, html_token_kind::start_tag);
+  ASSERT_EQ(tok.attributes.size(), 1u);
+  EXPECT_EQ(tok.attributes[0].name, "href");
+  EXPECT_EQ(tok.attributes[0].value, "u&v");
+  // Filtered attributes still count towards max_attributes: the filter changes nothing
+  // about which attributes are kept.
+  std::string many = "<a";
+  for (std::size_t i = 0; i < html_tokenizer::max_attributes; ++i) many += " x";
+  many += " href=late>";
+  html_tokenizer capped(many, wanted);
+  EXPECT_TRUE(capped.next().attributes.empty());
+}
+
 TEST(HtmlTokenizer, CommentsAndBogusMarkup) {
   EXPECT_EQ(tokens("a<!-- <b>not a tag</b> -->b"), (list{"a", "b"}));
   EXPECT_EQ(tokens("a<!-->b<!--->c<!-- x --!>d"), (list{"a", "b", "c", "d"}));
