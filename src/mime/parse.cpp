@@ -10,8 +10,6 @@
 #include <new>
 #include <stdexcept>
 
-#include "mailtriage/util/sha256.hpp"
-
 #include "charset.hpp"
 #include "header_section.hpp"
 #include "html.hpp"
@@ -73,7 +71,6 @@ void add_attachment(context& ctx, std::size_t part_index, std::string filename, 
   a.declared_type = std::move(declared);
   a.sniffed = sniff(bytes);
   a.size = bytes.size();
-  a.sha256 = mailtriage::sha256_hex(bytes);
   a.truncated = truncated;
   a.from_uuencode = from_uu;
   ctx.msg.attachments.push_back(std::move(a));

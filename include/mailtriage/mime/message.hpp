@@ -94,8 +94,7 @@ struct attachment {
   std::string declared_type;  // content type of the part, lower-case
   file_type sniffed = file_type::unknown;
   std::size_t size = 0;       // decoded bytes kept (see truncated)
-  std::string sha256;         // lower-case hex of the kept decoded bytes
-  bool truncated = false;     // a limit cut the body; hash/sniff cover the kept prefix only
+  bool truncated = false;     // a limit cut the body; the sniff saw the kept prefix only
   bool from_uuencode = false; // extracted from a uuencoded block in a text part
 };
 
