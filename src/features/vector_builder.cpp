@@ -24,49 +24,6 @@ vector_builder::~vector_builder() {
   }
 }
 
-namespace {
-
-// True when `text` is ns:"a" (or ns:"a b"), compared in place so that a token seen again
-// costs no string building.
-bool same_name(std::string_view text, std::string_view ns, std::string_view a, std::string_view b) {
-  const std::size_t size = ns.size() + 3 + a.size() + (b.empty() ? 0 : 1 + b.size());
-  if (text.size() != size || !text.starts_with(ns)) return false;
-  text.remove_prefix(ns.size());
-  if (!text.starts_with(":\"")) return false;
-  text.remove_prefix(2);
-  if (!text.starts_with(a)) return false;
-  text.remove_prefix(a.size());
-  if (!b.empty()) {
-    if (text.front() != ' ') return false;
-    text.remove_prefix(1);
-    if (!text.starts_with(b)) return false;
-    text.remove_prefix(b.size());
-  }
-  return text == "\"";
-}
-
-}  // namespace
-
-void vector_builder::record(std::uint32_t col, std::string_view ns, std::string_view a, std::string_view b) {
-  name_slot& slot = name_cache_[col & (name_cache_.size() - 1)];
-  if (slot.col != col) slot = {col, &(*names_)[col]};
-  std::vector<std::string>& v = *slot.names;
-  if (v.size() >= 8) return;
-  for (const std::string& known : v)
-    if (same_name(known, ns, a, b)) return;
-  std::string text;
-  text.reserve(ns.size() + 4 + a.size() + b.size());
-  text += ns;
-  text += ":\"";
-  text += a;
-  if (!b.empty()) {
-    text += ' ';
-    text += b;
-  }
-  text += '"';
-  v.push_back(std::move(text));
-}
-
 feature_vector vector_builder::finish() {
   // Columns in increasing order straight from the bit set (cheaper than sorting hashed_).
   std::vector<std::uint32_t> cols;

@@ -5,7 +5,6 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,14 +81,12 @@ class vector_builder {
       hashed_.push_back(col);
     }
     // The column filter is tested here so that tokens outside it cost no call.
-    if (names_ != nullptr && (only_ == nullptr || (col < only_->size() && (*only_)[col]))) record(col, ns, a, b);
+    if (names_ != nullptr && (only_ == nullptr || (col < only_->size() && (*only_)[col]))) names_->add(col, ns, a, b);
   }
 
   [[nodiscard]] feature_vector finish();
 
  private:
-  void record(std::uint32_t col, std::string_view ns, std::string_view a, std::string_view b);
-
   std::array<float, dense_count> dense_{};
   std::bitset<dense_count> present_;
   std::vector<std::uint32_t> hashed_;  // unique columns, in first-seen order
@@ -97,13 +94,6 @@ class vector_builder {
   std::array<std::uint64_t, hash_buckets / 64 / 64> summary_{};  // bit w: seen_[w] is non-zero
   token_names* names_;
   const column_set* only_;
-  // Direct-mapped cache of names_ lookups (map references stay valid while entries are
-  // added): tokens repeat, and a tree walk per occurrence was most of record()'s cost.
-  struct name_slot {
-    std::uint32_t col = UINT32_MAX;
-    std::vector<std::string>* names = nullptr;
-  };
-  std::array<name_slot, 256> name_cache_{};
 };
 
 }  // namespace mailtriage::features::detail

@@ -3,10 +3,11 @@
 // values) plus the validated PII findings. Plain value types owned by the caller; copy or
 // move freely; not synchronised.
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "mailtriage/features/token_names.hpp"
 
 namespace mailtriage::features {
 
@@ -31,9 +32,6 @@ struct pii_flags {
   friend bool operator==(const pii_flags&, const pii_flags&) = default;
 };
 
-// Column index -> token text ("subj:verify account"), filled only when asked (explain).
-// Several tokens can share a hashed column; all of them are kept, in first-seen order.
-using token_names = std::map<std::uint32_t, std::vector<std::string>>;
 // A set of columns, one bit per column index (bits past the end are not members).
 using column_set = std::vector<bool>;
 
