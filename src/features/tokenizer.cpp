@@ -36,7 +36,7 @@ std::string_view normalise_word(std::string_view w, std::string& scratch, text_s
 
 std::string_view normalise_plain_word(std::string_view w, std::size_t upper, std::size_t lowerc, std::size_t digits,
                                       std::size_t nonascii, std::string& scratch, text_stats& stats) {
-  if (w.size() > 24 && nonascii == 0) return "<id>";  // base64 runs and glued identifiers
+  if (w.size() > max_plain_word && nonascii == 0) return "<id>";
   if (w.size() > 64) return {};  // overlong non-ASCII runs carry no useful word
   if (upper >= 3 && lowerc == 0 && digits == 0 && nonascii == 0) ++stats.caps_words;
   if (upper == 0) return w;  // already lower-case: no copy

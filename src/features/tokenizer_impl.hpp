@@ -1,5 +1,7 @@
 #pragma once
 // Template part of tokenizer.hpp (private).
+#include <bit>
+#include <cstring>
 #include <string>
 
 namespace mailtriage::features::detail {
@@ -41,6 +43,39 @@ inline bool is_ascii_letter(char ch) {
   return static_cast<unsigned char>((static_cast<unsigned char>(ch) | 0x20) - 'a') < 26;
 }
 
+// Length of the run of ASCII letters starting at text[i]; `upper` gets how many of them
+// are capitals. Eight bytes at a time (prose is mostly such runs, and this is the
+// tokenizer's innermost loop), then byte by byte for the last few.
+inline std::size_t letter_run(std::string_view text, std::size_t i, std::size_t& upper) {
+  const char* p = text.data();
+  const std::size_t n = text.size();
+  std::size_t k = i;
+  upper = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+    // Bytes flagged in bit 7 of each lane -> how many (lanes hold 0 or 1 after the shift).
+    auto count = [](std::uint64_t m) { return static_cast<std::size_t>((((m >> 7) * ones) >> 56)); };
+    while (k + 8 <= n) {
+      std::uint64_t x;
+      std::memcpy(&x, p + k, 8);
+      const std::uint64_t t = (x | ones * 0x20) & ~high;  // lower-cased, bit 7 dropped: no carries below
+      // 'a' <= t <= 'z' and x ASCII: t + 0x1F reaches bit 7 from 'a' on, t + 0x05 past 'z'.
+      const std::uint64_t letter = (t + ones * 0x1F) & ~(t + ones * 0x05) & ~x & high;
+      const std::uint64_t caps = letter & ~(x << 2);  // bit 5 (0x20) clear: a capital
+      const std::uint64_t stop = letter ^ high;
+      if (stop != 0) {
+        const auto len = static_cast<unsigned>(std::countr_zero(stop)) / 8;  // first non-letter
+        upper += count(caps & ((std::uint64_t{1} << (len * 8)) - 1));
+        return k + len - i;
+      }
+      upper += count(caps);
+      k += 8;
+    }
+  }
+  while (k < n && is_ascii_letter(p[k])) upper += p[k++] < 'a';
+  return k - i;
+}
+
 template <typename Sink>
 void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, Sink&& sink) {
   // Two scratch buffers used in turn, so that a lower-cased token stays valid while the
@@ -64,13 +99,17 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       // the end) holds no URL, address or currency and is a single word, so it goes
       // straight to normalise_word's rules for such words; any other chunk is scanned
       // below from its start.
-      std::size_t k = i, upper = 0;
-      while (k < n && is_ascii_letter(text[k])) upper += text[k++] < 'a';
-      if (k > i && (k == n || separator_length(text, k) > 0)) {
+      std::size_t upper;
+      const std::size_t len = letter_run(text, i, upper);
+      const std::size_t k = i + len;
+      if (len > 0 && (k == n || separator_length(text, k) > 0)) {
         i = k;
-        const std::size_t len = k - start;
-        if (std::string_view t = normalise_plain_word(text.substr(start, len), upper, len - upper, 0, 0,
-                                                      scratch[turn & 1], stats);
+        const std::string_view w = text.substr(start, len);
+        // A short lower-case word is its own token (normalise_plain_word's answer, without
+        // the call).
+        if (std::string_view t = upper == 0 && len <= max_plain_word
+                                     ? w
+                                     : normalise_plain_word(w, upper, len - upper, 0, 0, scratch[turn & 1], stats);
             !t.empty()) {
           ++stats.words;
           --budget;
