@@ -85,7 +85,7 @@ class vector_builder {
     // The column filter is tested here so that tokens outside it cost no call.
     if (names_ != nullptr) {
       const std::uint32_t col = dense_count + bucket;
-      if (only_ == nullptr || (col < only_->size() && (*only_)[col])) names_->add(col, ns, a, b);
+      if (only_ == nullptr || only_->contains(col)) names_->add(col, ns, a, b);
     }
   }
 
