@@ -6,25 +6,36 @@
 
 namespace mailtriage::features::detail {
 
-// Byte length of a separator starting at text[i] (ASCII punctuation/space, UTF-8 general
-// punctuation E2 80 xx, NBSP and guillemets), or 0 for a word byte.
-// 1 for ASCII separator bytes, 0 for bytes that may be part of a chunk.
-struct separator_table {
-  unsigned char v[128];
-  constexpr separator_table() : v{} {
-    for (int c = 0; c < 128; ++c) {
-      bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-      bool keep = c == '@' || c == '.' || c == '-' || c == '_' || c == '\'' || c == '/' || c == ':' || c == '%' ||
-                  c == '+' || c == '=' || c == '&' || c == '?' || c == '#' || c == '~';
-      v[c] = (word || keep) ? 0 : 1;
+// Byte classes of the tokenizer's loops: one table load per byte instead of a chain of
+// compares.
+enum byte_class : unsigned char {
+  kSep = 1,   // ASCII separator: ends a chunk
+  kWord = 2,  // letter, digit or non-ASCII byte
+  kJoin = 4,  // '.', '-', '\'' and '_': inside a word when a word byte follows
+  kMark = 8,  // '@', ':' and non-ASCII bytes: the chunk scan looks closer
+};
+struct byte_class_table {
+  unsigned char v[256];
+  constexpr byte_class_table() : v{} {
+    for (int c = 0; c < 256; ++c) {
+      const bool word = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      // Kept inside chunks (URLs, addresses), separators otherwise.
+      const bool keep = c == '@' || c == '.' || c == '-' || c == '_' || c == '\'' || c == '/' || c == ':' ||
+                        c == '%' || c == '+' || c == '=' || c == '&' || c == '?' || c == '#' || c == '~';
+      v[c] = static_cast<unsigned char>((word || keep ? 0 : kSep) | (word ? kWord : 0) |
+                                        (c == '.' || c == '-' || c == '\'' || c == '_' ? kJoin : 0) |
+                                        (c == '@' || c == ':' || c >= 0x80 ? kMark : 0));
     }
   }
+  [[nodiscard]] constexpr unsigned char operator[](char c) const { return v[static_cast<unsigned char>(c)]; }
 };
-inline constexpr separator_table kSeparators{};
+inline constexpr byte_class_table kBytes{};
 
+// Byte length of a separator starting at text[i] (ASCII punctuation/space, UTF-8 general
+// punctuation E2 80 xx, NBSP and guillemets), or 0 for a byte that may be part of a chunk.
 inline std::size_t separator_length(std::string_view text, std::size_t i) {
   unsigned char c = static_cast<unsigned char>(text[i]);
-  if (c < 0x80) return kSeparators.v[c];  // '@' '.' '-' ... stay inside chunks (URLs, addresses)
+  if (c < 0x80) return kBytes.v[c] & kSep;  // '@' '.' '-' ... stay inside chunks (URLs, addresses)
   if (c == 0xE2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80)
     return i + 2 < text.size() ? 3 : 2;
   if (c == 0xC2 && i + 1 < text.size()) {
@@ -34,10 +45,7 @@ inline std::size_t separator_length(std::string_view text, std::size_t i) {
   return 0;
 }
 
-inline bool is_word_byte(char ch) {
-  unsigned char c = static_cast<unsigned char>(ch);
-  return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+inline bool is_word_byte(char ch) { return (kBytes[ch] & kWord) != 0; }
 
 inline bool is_ascii_letter(char ch) {
   return static_cast<unsigned char>((static_cast<unsigned char>(ch) | 0x20) - 'a') < 26;
@@ -120,20 +128,25 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       }
     }
     std::size_t at = std::string_view::npos, scheme = std::string_view::npos;
-    while (i < n && separator_length(text, i) == 0) {
+    for (; i < n; ++i) {
       const char c = text[i];
+      const unsigned char cls = kBytes[c];
+      if ((cls & (kSep | kMark)) == 0) continue;
+      if (cls & kSep) break;
       if (c == '@') {
         if (at == std::string_view::npos) at = i - start;
-      } else if (c == ':' && scheme == std::string_view::npos && i + 2 < n && text[i + 1] == '/' && text[i + 2] == '/') {
-        scheme = i - start;
-      } else if (static_cast<unsigned char>(c) >= 0x80 && i > start) {
-        // Currency in UTF-8: € (E2 82 AC), £ (C2 A3), ¥ (C2 A5) stay inside chunks; counted
-        // here, at a pair's second byte, so that the chunk is read once.
-        const auto a = static_cast<unsigned char>(text[i - 1]);
-        const auto b = static_cast<unsigned char>(c);
-        if ((a == 0xC2 && (b == 0xA3 || b == 0xA5)) || (a == 0xE2 && b == 0x82)) ++stats.currency;
+      } else if (c == ':') {
+        if (scheme == std::string_view::npos && i + 2 < n && text[i + 1] == '/' && text[i + 2] == '/') scheme = i - start;
+      } else {  // non-ASCII
+        if (separator_length(text, i) > 0) break;
+        if (i > start) {
+          // Currency in UTF-8: € (E2 82 AC), £ (C2 A3), ¥ (C2 A5) stay inside chunks; counted
+          // here, at a pair's second byte, so that the chunk is read once.
+          const auto a = static_cast<unsigned char>(text[i - 1]);
+          const auto b = static_cast<unsigned char>(c);
+          if ((a == 0xC2 && (b == 0xA3 || b == 0xA5)) || (a == 0xE2 && b == 0x82)) ++stats.currency;
+        }
       }
-      ++i;
     }
     if (i == start) continue;
     std::string_view chunk = text.substr(start, i - start);
@@ -161,9 +174,8 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
       std::size_t ws = j;
       // A word may hold '.', '-', '\'' and '_' between word bytes (domains, e-mail, don't).
       while (j < chunk.size()) {
-        if (is_word_byte(chunk[j])) { ++j; continue; }
-        char c = chunk[j];
-        if ((c == '.' || c == '-' || c == '\'' || c == '_') && j + 1 < chunk.size() && is_word_byte(chunk[j + 1])) {
+        const unsigned char cls = kBytes[chunk[j]];
+        if ((cls & kWord) || ((cls & kJoin) && j + 1 < chunk.size() && is_word_byte(chunk[j + 1]))) {
           ++j;
           continue;
         }
