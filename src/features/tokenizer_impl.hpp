@@ -104,14 +104,21 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
     std::size_t start = i;
     {
       // Fast path for the bulk of prose: a chunk of ASCII letters ended by a separator (or
-      // the end) holds no URL, address or currency and is a single word, so it goes
-      // straight to normalise_word's rules for such words; any other chunk is scanned
-      // below from its start.
+      // the end), or by one kept punctuation byte and then a separator ("end." "to:"),
+      // holds no URL, address or currency and is a single word, so it goes straight to
+      // normalise_word's rules for such words; any other chunk is scanned below from its
+      // start.
       std::size_t upper;
       const std::size_t len = letter_run(text, i, upper);
       const std::size_t k = i + len;
-      if (len > 0 && (k == n || separator_length(text, k) > 0)) {
-        i = k;
+      auto ends_chunk = [&](std::size_t at) { return at == n || separator_length(text, at) > 0; };
+      std::size_t end = std::string_view::npos;  // the chunk's end, when it is such a word
+      if (len > 0) {
+        if (ends_chunk(k)) end = k;
+        else if ((kBytes[text[k]] & kWord) == 0 && ends_chunk(k + 1)) end = k + 1;  // ASCII, kept
+      }
+      if (end != std::string_view::npos) {
+        i = end;
         const std::string_view w = text.substr(start, len);
         // A short lower-case word is its own token (normalise_plain_word's answer, without
         // the call).
