@@ -93,12 +93,18 @@ void tokenize(std::string_view text, std::uint32_t& budget, text_stats& stats, S
   std::size_t i = 0;
   const std::size_t n = text.size();
   while (i < n && budget > 0) {
-    // Skip separators, counting '!' and currency signs.
-    std::size_t sep;
-    while (i < n && (sep = separator_length(text, i)) > 0) {
-      char c = text[i];
-      if (c == '!') ++stats.exclamations;
-      else if (c == '$') ++stats.currency;
+    // Skip separators, counting '!' and currency signs (ASCII ones through the table,
+    // multi-byte ones through separator_length).
+    while (i < n) {
+      const char c = text[i];
+      if (kBytes[c] & kSep) {
+        if (c == '!') ++stats.exclamations;
+        else if (c == '$') ++stats.currency;
+        ++i;
+        continue;
+      }
+      const std::size_t sep = static_cast<unsigned char>(c) >= 0x80 ? separator_length(text, i) : 0;
+      if (sep == 0) break;
       i += sep;
     }
     std::size_t start = i;
