@@ -11,11 +11,12 @@ namespace mailtriage::engine {
 
 scorer::scorer(model::loaded_model model, mime::limits limits, std::size_t reasons)
     : model_(std::move(model)), explainer_(model_.model), limits_(limits), reasons_(reasons) {
-  named_columns_ = explainer_.split_columns();
-  const std::size_t dense = std::min<std::size_t>(features::dense_count, named_columns_.size());
-  for (std::size_t c = 0; c < dense; ++c) named_columns_[c] = false;  // dense columns have fixed names
-  if (model_.info.evidence_base && named_columns_.size() > model_.info.evidence_base)
-    named_columns_.resize(model_.info.evidence_base);  // the naive-Bayes columns are named by label
+  std::vector<bool> named = explainer_.split_columns();
+  const std::size_t dense = std::min<std::size_t>(features::dense_count, named.size());
+  for (std::size_t c = 0; c < dense; ++c) named[c] = false;  // dense columns have fixed names
+  if (model_.info.evidence_base && named.size() > model_.info.evidence_base)
+    named.resize(model_.info.evidence_base);  // the naive-Bayes columns are named by label
+  named_columns_ = features::column_set(named);
 }
 
 features::extraction scorer::extract(const mime::message& msg, const features::envelope_facts& env,

@@ -1,7 +1,12 @@
 #include "pii.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <string>
 
 namespace mailtriage::features::detail {
@@ -20,6 +25,30 @@ struct pii_start_table {
   }
 };
 constexpr pii_start_table kPiiStart{};
+
+// Index of the first byte at or after `i` that kPiiStart admits, or t.size(). Most text is
+// lower-case words and spaces, which can start nothing: with SSE2 (every x86-64) sixteen
+// bytes are tested at once, elsewhere one at a time.
+std::size_t next_start(std::string_view t, std::size_t i) {
+  const char* p = t.data();
+  const std::size_t n = t.size();
+#if defined(__SSE2__)
+  // Signed compares: bytes from 0x80 on are negative, below every range, so never admitted.
+  const __m128i before_A = _mm_set1_epi8('A' - 1), after_Z = _mm_set1_epi8('Z' + 1);
+  const __m128i before_0 = _mm_set1_epi8('0' - 1), after_9 = _mm_set1_epi8('9' + 1);
+  const __m128i plus = _mm_set1_epi8('+'), paren = _mm_set1_epi8('(');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, before_A), _mm_cmplt_epi8(x, after_Z));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, before_0), _mm_cmplt_epi8(x, after_9));
+    const __m128i sign = _mm_or_si128(_mm_cmpeq_epi8(x, plus), _mm_cmpeq_epi8(x, paren));
+    const auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(upper, digit), sign)));
+    if (hits != 0) return i + static_cast<std::size_t>(std::countr_zero(hits));
+  }
+#endif
+  while (i < n && !kPiiStart.v[static_cast<unsigned char>(p[i])]) ++i;
+  return i;
+}
 
 struct iban_country {
   char code[3];
@@ -175,9 +204,7 @@ void scan_pii(std::string_view t, pii_counts& counts) {
   std::string iban;
   std::size_t i = 0;
   while (i < t.size()) {
-    // Most text is lower-case words and spaces, which can start nothing: skip them in a
-    // tight loop.
-    while (i < t.size() && !kPiiStart.v[static_cast<unsigned char>(t[i])]) ++i;
+    i = next_start(t, i);
     if (i >= t.size()) break;
     char c = t[i];
     bool boundary = i == 0 || !is_alnum(t[i - 1]);

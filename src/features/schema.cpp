@@ -87,15 +87,12 @@ std::string schema_fingerprint() {
 std::string describe_column(std::uint32_t column, const token_names* names) {
   if (column < dense_count) return std::string(dense_features()[column].name);
   if (names != nullptr) {
-    auto it = names->find(column);
-    if (it != names->end() && !it->second.empty()) {
-      std::string out;
-      for (const auto& t : it->second) {
-        if (!out.empty()) out += " | ";
-        out += t;
-      }
-      return out;
-    }
+    std::string out;
+    names->for_each(column, [&out](std::string_view t) {
+      if (!out.empty()) out += " | ";
+      out += t;
+    });
+    if (!out.empty()) return out;
   }
   return "hash[" + std::to_string(column - dense_count) + "]";
 }

@@ -4,19 +4,31 @@
 
 namespace mailtriage::features::detail {
 
-std::string_view normalise_word(std::string_view w, std::string& scratch, text_stats& stats) {
-  std::size_t digits = 0, upper = 0, lowerc = 0, other = 0, nonascii = 0, dots = 0;
-  for (char ch : w) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c >= '0' && c <= '9') ++digits;
-    else if (c >= 'A' && c <= 'Z') ++upper;
-    else if (c >= 'a' && c <= 'z') ++lowerc;
-    else if (c >= 0x80) ++nonascii;
-    else {
-      ++other;
-      if (c == '.') ++dots;
-    }
+namespace {
+
+// Which of normalise_word's counters a byte goes to (other bytes are counted nowhere).
+enum : unsigned char { kDigit, kUpper, kLower, kNonAscii, kDot, kOther };
+struct word_byte_table {
+  unsigned char v[256];
+  constexpr word_byte_table() : v{} {
+    for (int c = 0; c < 256; ++c)
+      v[c] = c >= '0' && c <= '9'   ? kDigit
+             : c >= 'A' && c <= 'Z' ? kUpper
+             : c >= 'a' && c <= 'z' ? kLower
+             : c >= 0x80            ? kNonAscii
+             : c == '.'             ? kDot
+                                    : kOther;
   }
+};
+constexpr word_byte_table kWordBytes{};
+
+}  // namespace
+
+std::string_view normalise_word(std::string_view w, std::string& scratch, text_stats& stats) {
+  std::size_t count[kOther + 1] = {};  // one increment per byte, no compare chain
+  for (char ch : w) ++count[kWordBytes.v[static_cast<unsigned char>(ch)]];
+  std::size_t digits = count[kDigit];
+  const std::size_t upper = count[kUpper], lowerc = count[kLower], nonascii = count[kNonAscii], dots = count[kDot];
   if (digits > 0 && upper + lowerc + nonascii == 0) {  // a number: 12, 3.50, 2002-10-01
     std::size_t run = 0, longest = 0;  // shape of the longest digit group
     for (char ch : w) {
@@ -36,7 +48,7 @@ std::string_view normalise_word(std::string_view w, std::string& scratch, text_s
 
 std::string_view normalise_plain_word(std::string_view w, std::size_t upper, std::size_t lowerc, std::size_t digits,
                                       std::size_t nonascii, std::string& scratch, text_stats& stats) {
-  if (w.size() > 24 && nonascii == 0) return "<id>";  // base64 runs and glued identifiers
+  if (w.size() > max_plain_word && nonascii == 0) return "<id>";
   if (w.size() > 64) return {};  // overlong non-ASCII runs carry no useful word
   if (upper >= 3 && lowerc == 0 && digits == 0 && nonascii == 0) ++stats.caps_words;
   if (upper == 0) return w;  // already lower-case: no copy

@@ -20,6 +20,9 @@ struct text_stats {
   std::uint32_t urls = 0;
 };
 
+// Longest ASCII word kept as itself; longer ones are base64 runs or glued identifiers.
+inline constexpr std::size_t max_plain_word = 24;
+
 // Calls sink(std::string_view token) for every token of `text`, stopping once `budget`
 // reaches zero (each token decrements it). Accumulates counts into `stats`. A token's
 // view stays valid until the sink has returned for the next token (or tokenize returns).

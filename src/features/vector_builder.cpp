@@ -1,7 +1,5 @@
 #include "vector_builder.hpp"
 
-#include <algorithm>
-
 namespace mailtriage::features::detail {
 namespace {
 
@@ -13,88 +11,40 @@ std::uint64_t* thread_bitset() {
 }  // namespace
 
 vector_builder::vector_builder(token_names* names, const column_set* only)
-    : seen_(thread_bitset()), names_(names), only_(only) {
-  hashed_.reserve(1024);
-}
+    : seen_(thread_bitset()), names_(names), only_(only) {}
 
 vector_builder::~vector_builder() {
-  for (std::uint32_t c : hashed_) {
-    std::uint32_t bucket = c - dense_count;
-    seen_[bucket >> 6] &= ~(std::uint64_t{1} << (bucket & 63));
+  // Nothing left to clear after finish(); otherwise (an exception) the words set so far.
+  for (std::uint32_t sw = 0; sw < summary_.size(); ++sw) {
+    for (std::uint64_t words = summary_[sw]; words != 0; words &= words - 1)
+      seen_[sw * 64 + static_cast<std::uint32_t>(__builtin_ctzll(words))] = 0;
   }
-}
-
-namespace {
-
-// True when `text` is ns:"a" (or ns:"a b"), compared in place so that a token seen again
-// costs no string building.
-bool same_name(std::string_view text, std::string_view ns, std::string_view a, std::string_view b) {
-  const std::size_t size = ns.size() + 3 + a.size() + (b.empty() ? 0 : 1 + b.size());
-  if (text.size() != size || !text.starts_with(ns)) return false;
-  text.remove_prefix(ns.size());
-  if (!text.starts_with(":\"")) return false;
-  text.remove_prefix(2);
-  if (!text.starts_with(a)) return false;
-  text.remove_prefix(a.size());
-  if (!b.empty()) {
-    if (text.front() != ' ') return false;
-    text.remove_prefix(1);
-    if (!text.starts_with(b)) return false;
-    text.remove_prefix(b.size());
-  }
-  return text == "\"";
-}
-
-}  // namespace
-
-void vector_builder::record(std::uint32_t col, std::string_view ns, std::string_view a, std::string_view b) {
-  name_slot& slot = name_cache_[col & (name_cache_.size() - 1)];
-  if (slot.col != col) slot = {col, &(*names_)[col]};
-  std::vector<std::string>& v = *slot.names;
-  if (v.size() >= 8) return;
-  for (const std::string& known : v)
-    if (same_name(known, ns, a, b)) return;
-  std::string text;
-  text.reserve(ns.size() + 4 + a.size() + b.size());
-  text += ns;
-  text += ":\"";
-  text += a;
-  if (!b.empty()) {
-    text += ' ';
-    text += b;
-  }
-  text += '"';
-  v.push_back(std::move(text));
 }
 
 feature_vector vector_builder::finish() {
-  // Columns in increasing order straight from the bit set (cheaper than sorting hashed_).
-  std::vector<std::uint32_t> cols;
-  cols.reserve(hashed_.size());
-  for (std::uint32_t sw = 0; sw < summary_.size(); ++sw) {
-    std::uint64_t words = summary_[sw];
-    while (words != 0) {
-      std::uint32_t w = sw * 64 + static_cast<std::uint32_t>(__builtin_ctzll(words));
-      words &= words - 1;
-      std::uint64_t bits = seen_[w];
-      while (bits != 0) {
-        cols.push_back(dense_count + w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
-        bits &= bits - 1;
-      }
-    }
-  }
+  // Dense columns first, then the hashed ones in increasing order straight from the bit
+  // set (cheaper than sorting), clearing its words for the next builder on this thread.
+  const std::size_t dense = present_.count();
   feature_vector out;
-  out.indices.reserve(present_.count() + hashed_.size());
-  out.values.reserve(present_.count() + hashed_.size());
+  out.indices.resize(dense + hashed_);
+  out.values.assign(dense + hashed_, 1.0f);
+  std::uint32_t* index = out.indices.data();
+  float* value = out.values.data();
   for (std::size_t i = 0; i < dense_count; ++i) {
     if (!present_.test(i)) continue;
-    out.indices.push_back(static_cast<std::uint32_t>(i));
-    out.values.push_back(dense_[i]);
+    *index++ = static_cast<std::uint32_t>(i);
+    *value++ = dense_[i];
   }
-  for (std::uint32_t c : cols) {
-    out.indices.push_back(c);
-    out.values.push_back(1.0f);
+  for (std::uint32_t sw = 0; sw < summary_.size(); ++sw) {
+    for (std::uint64_t words = summary_[sw]; words != 0; words &= words - 1) {
+      const std::uint32_t w = sw * 64 + static_cast<std::uint32_t>(__builtin_ctzll(words));
+      for (std::uint64_t bits = seen_[w]; bits != 0; bits &= bits - 1)
+        *index++ = dense_count + w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+      seen_[w] = 0;
+    }
+    summary_[sw] = 0;
   }
+  hashed_ = 0;
   return out;
 }
 

@@ -1,11 +1,11 @@
 #pragma once
 // Accumulates one message's features (private). Owned by one extract() call, used by one
 // thread, discarded after finish(). Borrows a thread_local bit set for de-duplicating hashed
-// columns and clears it (only the bits it set) on destruction: one builder per thread at a time.
+// columns and clears it (only the words it set, found through summary_) in finish() or on
+// destruction: one builder per thread at a time.
 #include <array>
 #include <bitset>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,39 +71,34 @@ class vector_builder {
   }
 
   // A token whose FNV-1a 64 over "ns:a" (or "ns:a b") the caller computed already.
-  void add_hash(std::uint64_t h, std::string_view ns, std::string_view a, std::string_view b = {}) {
-    auto bucket = static_cast<std::uint32_t>(h & (hash_buckets - 1));
-    std::uint32_t col = dense_count + bucket;
+  // Inlined: it runs for every word and pair of the text, and a call cost more than its body.
+  [[gnu::always_inline]] void add_hash(std::uint64_t h, std::string_view ns, std::string_view a,
+                                       std::string_view b = {}) {
+    const auto bucket = static_cast<std::uint32_t>(h & (hash_buckets - 1));
     std::uint64_t& word = seen_[bucket >> 6];
     const std::uint64_t bit = std::uint64_t{1} << (bucket & 63);
     if ((word & bit) == 0) {
       word |= bit;
       summary_[bucket >> 12] |= std::uint64_t{1} << ((bucket >> 6) & 63);
-      hashed_.push_back(col);
+      ++hashed_;
     }
     // The column filter is tested here so that tokens outside it cost no call.
-    if (names_ != nullptr && (only_ == nullptr || (col < only_->size() && (*only_)[col]))) record(col, ns, a, b);
+    if (names_ != nullptr) {
+      const std::uint32_t col = dense_count + bucket;
+      if (only_ == nullptr || only_->contains(col)) names_->add(col, ns, a, b);
+    }
   }
 
   [[nodiscard]] feature_vector finish();
 
  private:
-  void record(std::uint32_t col, std::string_view ns, std::string_view a, std::string_view b);
-
   std::array<float, dense_count> dense_{};
   std::bitset<dense_count> present_;
-  std::vector<std::uint32_t> hashed_;  // unique columns, in first-seen order
-  std::uint64_t* seen_;                // this thread's hash_buckets-bit set, all clear between uses
+  std::size_t hashed_ = 0;  // unique hashed columns
+  std::uint64_t* seen_;     // this thread's hash_buckets-bit set, all clear between uses
   std::array<std::uint64_t, hash_buckets / 64 / 64> summary_{};  // bit w: seen_[w] is non-zero
   token_names* names_;
   const column_set* only_;
-  // Direct-mapped cache of names_ lookups (map references stay valid while entries are
-  // added): tokens repeat, and a tree walk per occurrence was most of record()'s cost.
-  struct name_slot {
-    std::uint32_t col = UINT32_MAX;
-    std::vector<std::string>* names = nullptr;
-  };
-  std::array<name_slot, 256> name_cache_{};
 };
 
 }  // namespace mailtriage::features::detail

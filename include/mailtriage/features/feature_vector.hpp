@@ -3,10 +3,11 @@
 // values) plus the validated PII findings. Plain value types owned by the caller; copy or
 // move freely; not synchronised.
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "mailtriage/features/token_names.hpp"
 
 namespace mailtriage::features {
 
@@ -31,11 +32,24 @@ struct pii_flags {
   friend bool operator==(const pii_flags&, const pii_flags&) = default;
 };
 
-// Column index -> token text ("subj:verify account"), filled only when asked (explain).
-// Several tokens can share a hashed column; all of them are kept, in first-seen order.
-using token_names = std::map<std::uint32_t, std::vector<std::string>>;
-// A set of columns, one bit per column index (bits past the end are not members).
-using column_set = std::vector<bool>;
+// A set of columns, one bit per column index (columns past size() are not members).
+// Plain 64-bit words rather than std::vector<bool>: the extractor tests it for every token.
+class column_set {
+ public:
+  column_set() = default;
+  explicit column_set(const std::vector<bool>& members) : size_(members.size()), words_((members.size() + 63) / 64) {
+    for (std::size_t c = 0; c < members.size(); ++c)
+      if (members[c]) words_[c / 64] |= std::uint64_t{1} << (c % 64);
+  }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] bool contains(std::size_t column) const {
+    return column < size_ && ((words_[column / 64] >> (column % 64)) & 1) != 0;
+  }
+
+ private:
+  std::size_t size_ = 0;
+  std::vector<std::uint64_t> words_;
+};
 
 struct extraction {
   feature_vector vector;
