@@ -30,6 +30,8 @@
 #                               directory (its configuration must allow the postfix user in,
 #                               e.g. milter.socket_mode "0666"), the others on loopback TCP
 #   DAEMON_ARGS                 extra mailtriaged arguments for every daemon (e.g. --config FILE)
+#   DAEMON_ENV                  VAR=value words for every daemon's environment (side-by-side.sh
+#                               passes the systemd unit's Environment= lines)
 #   ROUNDS=3                    rounds of all phases
 #   POSTFIX_MESSAGES=2000       messages per phase
 #   MESSAGE=FILE                the message to send (default: the 100th ham of the corpus)
@@ -75,8 +77,8 @@ for spec in $daemons; do
         port=$(e2e_free_port)
         listen="inet:$port@127.0.0.1" milter="inet:127.0.0.1:$port" up=(e2e_port_listening "$port")
     fi
-    # shellcheck disable=SC2086 # DAEMON_ARGS is a word list on purpose
-    "${filter_cpu[@]}" "$bin" --listen "$listen" --http-listen 127.0.0.1:0 --log-level warning ${DAEMON_ARGS:-} \
+    # shellcheck disable=SC2086 # DAEMON_ENV and DAEMON_ARGS are word lists on purpose
+    "${filter_cpu[@]}" env ${DAEMON_ENV:-} "$bin" --listen "$listen" --http-listen 127.0.0.1:0 --log-level warning ${DAEMON_ARGS:-} \
         >"$W/$name.log" 2>&1 &
     daemon_pid[$name]=$!
     daemon_milter[$name]=$milter

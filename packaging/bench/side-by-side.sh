@@ -24,6 +24,8 @@
 #   POSTFIX_ROUNDS=2          rounds of both Postfix phases (packaging/bench/postfix-ratio.sh)
 #   RATE=500                  offered load (messages/s) of the open-loop latency run
 #   SKIP_INSTALL=1            do not apt-get install
+#   MT_ENV="VAR=value ..."    environment of mailtriaged (default: the systemd unit's
+#                             Environment= lines; MT_ENV= for none)
 #   E2E_KEEP=1                keep the work directory
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -167,8 +169,11 @@ spamassassin_start() {
 
 # ------------------------------------------------------------------ mailtriaged
 mt_port=$(e2e_free_port)
+# Started as the packaged systemd unit starts it: with the unit's Environment= lines
+# (the allocator setting) unless MT_ENV is given (MT_ENV= for none).
+mt_env=(${MT_ENV-$(sed -n 's/^Environment=//p' "$repo/systemd/mailtriaged.service.in")})
 mailtriaged_start() {
-    "${filter_cpu[@]}" "$MAILTRIAGED" --listen "inet:$mt_port@127.0.0.1" --log-level warning \
+    "${filter_cpu[@]}" env "${mt_env[@]}" "$MAILTRIAGED" --listen "inet:$mt_port@127.0.0.1" --log-level warning \
         >"$W/mailtriaged.log" 2>&1 &
     mt_pid=$!
     e2e_track_pid "$mt_pid"
@@ -246,7 +251,7 @@ kill "$sam_pid" "$spamd_pid" "$rspamd_pid" 2>/dev/null
 # medians go into the report.
 kill "$mt_pid" 2>/dev/null
 POSTFIX_MESSAGES="$postfix_messages" ROUNDS="${POSTFIX_ROUNDS:-2}" PIN="$pin" RESULTS_OUT="$W/postfix.jsonl" \
-    "$repo/packaging/bench/postfix-ratio.sh" "$corpus" >&2 || e2e_fail "postfix-ratio.sh failed"
+    DAEMON_ENV="${mt_env[*]}" "$repo/packaging/bench/postfix-ratio.sh" "$corpus" >&2 || e2e_fail "postfix-ratio.sh failed"
 python3 - "$W/postfix.jsonl" >>"$results" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
