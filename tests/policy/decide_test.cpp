@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
 #include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -222,6 +227,51 @@ TEST(DecideVerdictHeaders, FormatReasonsSignsTwoDecimalsAndMax) {
   EXPECT_EQ(format_reasons(r, 0), "");
   EXPECT_EQ(format_reasons({}, 5), "");
   EXPECT_EQ(format_reasons({{"x", 0.0f}}, 5), "x +0.00");
+}
+
+// The weights and scores are written as printf's "%+.2f" and "%.3f" of the float widened
+// to double write them: the same bytes for halfway cases (exact binary ties round to
+// even), neighbours of every rounding boundary, negative zero, non-finite values and
+// random floats across the ranges contributions and probabilities take.
+TEST(DecideVerdictHeaders, WeightsAndScoresAreWrittenAsPrintfWritesThem) {
+  auto printf_of = [](const char* format, float v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, static_cast<double>(v));
+    return std::string(buf);
+  };
+  std::size_t checked = 0;
+  auto check = [&](float w) {
+    ++checked;
+    ASSERT_EQ(format_reasons({{"x", w}}, 1), "x " + printf_of("%+.2f", w)) << w;
+    verdict v;
+    v.category = "c";
+    v.score = w;
+    v.model_id = "m";
+    ASSERT_EQ(verdict_header_value(v, "q", ""), "category=c; score=" + printf_of("%.3f", w) + "; model=m; queue=q")
+        << w;
+  };
+  for (float w : {0.0f, -0.0f, 0.125f, -0.125f, 0.375f, 0.625f, 0.0625f, 0.0005f, 0.9995f, 2.675f, 1.005f,
+                  std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
+                  -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()})
+    check(w);
+  // Every multiple of 1/2048 in [-40, 40]: all the two- and three-decimal ties a float
+  // can hold exactly in that range lie on this grid.
+  for (int i = -40 * 2048; i <= 40 * 2048; ++i) check(static_cast<float>(i) / 2048.0f);
+  // Around each rounding boundary k/2000 (halfway between three-decimal outputs): the
+  // nearest floats below, at and above.
+  for (int k = -20000; k <= 20000; ++k) {
+    const float b = static_cast<float>(k) / 2000.0f;
+    check(std::nextafter(b, -100.0f));
+    check(b);
+    check(std::nextafter(b, 100.0f));
+  }
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> weights(-50.0f, 50.0f), probs(0.0f, 1.0f);
+  for (int i = 0; i < 100000; ++i) {
+    check(weights(gen));
+    check(probs(gen));
+  }
+  EXPECT_GT(checked, 400000u);
 }
 
 TEST(DecideVerdictHeaders, ReasonsHeaderRespectsMaxReasonsAndIsOmittedWithoutReasons) {
