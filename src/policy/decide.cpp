@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "mailtriage/util/ascii.hpp"
@@ -16,16 +18,16 @@ using util::istarts_with;
 std::string lower(std::string_view s) { return util::to_lower(s); }
 
 // Header values we write come partly from the message (reason tokens) and the
-// configuration: no control bytes, so nothing can start a new header line.
-std::string header_safe(std::string_view v, std::size_t max = 900) {
-  std::string out;
-  out.reserve(std::min(v.size(), max));
-  for (char c : v) {
-    if (out.size() >= max) break;
+// configuration: no control bytes, so nothing can start a new header line. Takes the
+// value by copy and mends it in place: most values are already clean and built for
+// the header, so they are moved in rather than rebuilt byte by byte.
+std::string header_safe(std::string v, std::size_t max = 900) {
+  if (v.size() > max) v.resize(max);
+  for (char& c : v) {
     auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+    if (u < 0x20 || u == 0x7f) c = ' ';
   }
-  return out;
+  return v;
 }
 
 std::string domain_of(std::string_view address) {
@@ -35,10 +37,28 @@ std::string domain_of(std::string_view address) {
   return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
 }
 
+// What printf's "%.<decimals>f" (with `plus`, "%+.<decimals>f") writes for the float
+// widened to double. std::to_chars rounds the exact binary value to nearest with ties
+// to even, as glibc's printf does, so the bytes are the same (a test checks them
+// against snprintf over many values) without printf's format parsing and locale.
+void append_fixed(std::string& out, float v, int decimals, bool plus) {
+  const auto d = static_cast<double>(v);
+  char buf[64];
+  char* first = buf;
+  if (!std::isfinite(d)) {  // printf's spellings of nan and inf, rare enough for it
+    const int n = std::snprintf(buf, sizeof buf, plus ? "%+.*f" : "%.*f", decimals, d);
+    out.append(buf, static_cast<std::size_t>(std::max(n, 0)));
+    return;
+  }
+  if (plus && !std::signbit(d)) *first++ = '+';
+  const auto r = std::to_chars(first, buf + sizeof buf, d, std::chars_format::fixed, decimals);
+  out.append(buf, r.ptr);
+}
+
 std::string fixed3(float v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(v));
-  return buf;
+  std::string out;
+  append_fixed(out, v, 3, false);
+  return out;
 }
 
 bool contains(const std::vector<std::string>& list, const std::string& v) {
@@ -83,8 +103,11 @@ bool matches(const match& m, const verdict& v, const message_facts& f) {
   return true;
 }
 
-std::string expand(std::string_view templ, const verdict& v, const message_facts& f, const std::string& rule) {
+// `score` is fixed3(v.score), formatted once per decision.
+std::string expand(std::string_view templ, const verdict& v, const std::string& score, const message_facts& f,
+                   const std::string& rule) {
   std::string out;
+  out.reserve(templ.size() + 16);
   for (std::size_t i = 0; i < templ.size(); ++i) {
     if (templ[i] == '{') {
       auto close = templ.find('}', i);
@@ -92,7 +115,7 @@ std::string expand(std::string_view templ, const verdict& v, const message_facts
         std::string_view key = templ.substr(i + 1, close - i - 1);
         bool known = true;
         if (key == "category") out += v.category;
-        else if (key == "score") out += fixed3(v.score);
+        else if (key == "score") out += score;
         else if (key == "rule") out += rule;
         else if (key == "queue_id") out += f.queue_id;
         else known = false;
@@ -113,11 +136,11 @@ std::string hmac_hex(const std::string& key, const std::string& data) {
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
             data.size(), mac, &len))
     return {};
-  static const char* hex = "0123456789abcdef";
-  std::string out;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(2 * std::size_t{len}, '\0');
   for (unsigned int i = 0; i < len; ++i) {
-    out += hex[mac[i] >> 4];
-    out += hex[mac[i] & 15];
+    out[2 * i] = hex[mac[i] >> 4];
+    out[2 * i + 1] = hex[mac[i] & 15];
   }
   return out;
 }
@@ -151,23 +174,54 @@ bool domain_matches(std::string_view domain, std::string_view pattern) {
 }
 
 std::string format_reasons(const std::vector<reason>& reasons, std::size_t max) {
+  const std::size_t n = std::min(reasons.size(), max);
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < n; ++i) size += reasons[i].feature.size() + 10;  // ", " " +d.dd"
   std::string out;
-  for (std::size_t i = 0; i < reasons.size() && i < max; ++i) {
+  out.reserve(size);
+  for (std::size_t i = 0; i < n; ++i) {
     if (i) out += ", ";
-    char w[16];
-    std::snprintf(w, sizeof w, "%+.2f", static_cast<double>(reasons[i].weight));
     out += reasons[i].feature;
     out += ' ';
-    out += w;
+    append_fixed(out, reasons[i].weight, 2, true);
   }
   return out;
 }
 
-std::string verdict_header_value(const verdict& v, const std::string& queue_id, const std::string& hmac_key) {
-  std::string out = "category=" + v.category + "; score=" + fixed3(v.score) + "; model=" + v.model_id +
-                    "; queue=" + queue_id;
-  if (!hmac_key.empty()) out += "; sig=" + hmac_hex(hmac_key, queue_id + "|" + v.category + "|" + fixed3(v.score));
+namespace {
+
+// verdict_header_value() with the score already formatted (fixed3).
+std::string verdict_value(const verdict& v, const std::string& score, const std::string& queue_id,
+                          const std::string& hmac_key) {
+  std::string out;
+  out.reserve(40 + v.category.size() + score.size() + v.model_id.size() + queue_id.size() +
+              (hmac_key.empty() ? 0 : 70));
+  out += "category=";
+  out += v.category;
+  out += "; score=";
+  out += score;
+  out += "; model=";
+  out += v.model_id;
+  out += "; queue=";
+  out += queue_id;
+  if (!hmac_key.empty()) {
+    std::string signed_data;
+    signed_data.reserve(queue_id.size() + v.category.size() + score.size() + 2);
+    signed_data += queue_id;
+    signed_data += '|';
+    signed_data += v.category;
+    signed_data += '|';
+    signed_data += score;
+    out += "; sig=";
+    out += hmac_hex(hmac_key, signed_data);
+  }
   return out;
+}
+
+}  // namespace
+
+std::string verdict_header_value(const verdict& v, const std::string& queue_id, const std::string& hmac_key) {
+  return verdict_value(v, fixed3(v.score), queue_id, hmac_key);
 }
 
 bool verify_verdict_header(const std::string& value, const std::string& hmac_key) {
@@ -195,18 +249,20 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
                const std::vector<inbound_header>& inbound, const std::string& hmac_key) {
   outcome out;
   const header_names& h = policy.headers;
+  const std::string score = fixed3(v.score);
 
   // 1. Anti-forgery: delete every inbound header carrying our prefix.
   out.modifications = remove_forged(h.prefix, inbound);
+  out.modifications.reserve(out.modifications.size() + 4);
 
   // 2. Our verdict headers.
   if (!h.category.empty()) out.modifications.push_back(milter::add_header{h.category, header_safe(v.category)});
-  if (!h.score.empty()) out.modifications.push_back(milter::add_header{h.score, fixed3(v.score)});
+  if (!h.score.empty()) out.modifications.push_back(milter::add_header{h.score, score});
   if (!h.reasons.empty() && !v.reasons.empty() && h.max_reasons > 0)
     out.modifications.push_back(milter::add_header{h.reasons, header_safe(format_reasons(v.reasons, h.max_reasons))});
   if (!h.verdict.empty())
     out.modifications.push_back(
-        milter::add_header{h.verdict, header_safe(verdict_header_value(v, facts.queue_id, hmac_key))});
+        milter::add_header{h.verdict, header_safe(verdict_value(v, score, facts.queue_id, hmac_key))});
 
   // 3. Rules, in order. Subject prefixes from several rules stack, in rule order, into
   // one edit of the Subject.
@@ -222,10 +278,10 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
     for (const auto& a : r.actions) {
       switch (a.type) {
         case action::kind::add_header:
-          out.modifications.push_back(milter::add_header{a.name, header_safe(expand(a.value, v, facts, r.name))});
+          out.modifications.push_back(milter::add_header{a.name, header_safe(expand(a.value, v, score, facts, r.name))});
           break;
         case action::kind::subject_prefix: {
-          std::string p = expand(a.value, v, facts, r.name);
+          std::string p = expand(a.value, v, score, facts, r.name);
           if (subject_prefixes.find(p) == std::string::npos) subject_prefixes += p;
           break;
         }
@@ -237,7 +293,7 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
             out.modifications.push_back(milter::delete_recipient{"<" + rcpt + ">"});
           break;
         case action::kind::quarantine:
-          out.modifications.push_back(milter::quarantine{header_safe(expand(a.value, v, facts, r.name), 200)});
+          out.modifications.push_back(milter::quarantine{header_safe(expand(a.value, v, score, facts, r.name), 200)});
           break;
         case action::kind::reject:
         case action::kind::tempfail:
@@ -246,7 +302,7 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
           if (!final_set) {
             final_set = true;
             if (a.type == action::kind::reject || a.type == action::kind::tempfail)
-              out.final_reply = milter::reply_code{header_safe(expand(a.value, v, facts, r.name), 400)};
+              out.final_reply = milter::reply_code{header_safe(expand(a.value, v, score, facts, r.name), 400)};
             else if (a.type == action::kind::discard)
               out.final_reply = milter::discard{};
             else
