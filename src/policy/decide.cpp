@@ -5,9 +5,12 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "mailtriage/util/ascii.hpp"
 
@@ -20,13 +23,29 @@ std::string lower(std::string_view s) { return util::to_lower(s); }
 // Header values we write come partly from the message (reason tokens) and the
 // configuration: no control bytes, so nothing can start a new header line. Takes the
 // value by copy and mends it in place: most values are already clean and built for
-// the header, so they are moved in rather than rebuilt byte by byte.
+// the header, so they are moved in rather than rebuilt, and scanned eight bytes at a
+// time, a word with no byte below 0x20 or equal to 0x7f left as it is.
 std::string header_safe(std::string v, std::size_t max = 900) {
   if (v.size() > max) v.resize(max);
-  for (char& c : v) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) c = ' ';
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  auto mend = [](char* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      auto u = static_cast<unsigned char>(p[i]);
+      if (u < 0x20 || u == 0x7f) p[i] = ' ';
+    }
+  };
+  char* p = v.data();
+  const std::size_t n = v.size();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    // Some byte below 0x20, or some byte equal to 0x7f (zero after the xor): exact as
+    // a yes/no for the word, which is all that is asked of it.
+    const std::uint64_t del = x ^ (0x7f * ones);
+    if (((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs)) mend(p + i, 8);
   }
+  mend(p + i, n - i);
   return v;
 }
 
@@ -38,21 +57,58 @@ std::string domain_of(std::string_view address) {
 }
 
 // What printf's "%.<decimals>f" (with `plus`, "%+.<decimals>f") writes for the float
-// widened to double. std::to_chars rounds the exact binary value to nearest with ties
-// to even, as glibc's printf does, so the bytes are the same (a test checks them
-// against snprintf over many values) without printf's format parsing and locale.
+// widened to double, for decimals <= 3: the float's exact value m x 2^e times 10^decimals,
+// rounded to the nearest integer with ties to even as glibc's printf rounds it, in
+// integer arithmetic (a test checks the bytes against snprintf over ties, rounding
+// boundaries and random values). Magnitudes of 2^31 and more and non-finite values go
+// to std::to_chars and snprintf, which round the same way.
 void append_fixed(std::string& out, float v, int decimals, bool plus) {
-  const auto d = static_cast<double>(v);
   char buf[64];
-  char* first = buf;
-  if (!std::isfinite(d)) {  // printf's spellings of nan and inf, rare enough for it
-    const int n = std::snprintf(buf, sizeof buf, plus ? "%+.*f" : "%.*f", decimals, d);
+  const auto bits = std::bit_cast<std::uint32_t>(v);
+  const bool negative = bits >> 31;
+  const std::uint32_t exponent = (bits >> 23) & 0xff, fraction = bits & 0x7fffff;
+  if (exponent == 0xff) {  // nan and inf in printf's spellings
+    const int n = std::snprintf(buf, sizeof buf, plus ? "%+.*f" : "%.*f", decimals, static_cast<double>(v));
     out.append(buf, static_cast<std::size_t>(std::max(n, 0)));
     return;
   }
-  if (plus && !std::signbit(d)) *first++ = '+';
-  const auto r = std::to_chars(first, buf + sizeof buf, d, std::chars_format::fixed, decimals);
-  out.append(buf, r.ptr);
+  char* first = buf;
+  if (negative) *first++ = '-';
+  else if (plus) *first++ = '+';
+  // |v| = m x 2^e exactly.
+  const std::uint64_t m = exponent ? (fraction | 0x800000u) : fraction;
+  const int e = exponent ? static_cast<int>(exponent) - 150 : -149;
+  if (e > 7 || decimals > 3) {  // |v| >= 2^31: rare enough for the general conversion
+    const auto r = std::to_chars(first, buf + sizeof buf, std::fabs(static_cast<double>(v)), std::chars_format::fixed,
+                                 decimals);
+    out.append(buf, r.ptr);
+    return;
+  }
+  std::uint64_t scale = 1;
+  for (int d = 0; d < decimals; ++d) scale *= 10;
+  const std::uint64_t scaled = m * scale;  // < 2^34
+  std::uint64_t units;  // round(|v| x 10^decimals)
+  if (e >= 0) {
+    units = scaled << e;  // < 2^41
+  } else if (-e >= 40) {
+    units = 0;  // scaled < 2^34 is below half a unit of 2^-e
+  } else {
+    const int k = -e;
+    units = scaled >> k;
+    const std::uint64_t rest = scaled & ((std::uint64_t{1} << k) - 1), half = std::uint64_t{1} << (k - 1);
+    if (rest > half || (rest == half && (units & 1))) ++units;
+  }
+  char digits[24];
+  char* d = digits + sizeof digits;
+  for (int i = 0; i < decimals; ++i, units /= 10) *--d = static_cast<char>('0' + units % 10);
+  if (decimals > 0) *--d = '.';
+  do {
+    *--d = static_cast<char>('0' + units % 10);
+    units /= 10;
+  } while (units);
+  const auto len = static_cast<std::size_t>(digits + sizeof digits - d);
+  std::memcpy(first, d, len);
+  out.append(buf, static_cast<std::size_t>(first - buf) + len);
 }
 
 std::string fixed3(float v) {

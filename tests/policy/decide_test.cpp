@@ -251,6 +251,7 @@ TEST(DecideVerdictHeaders, WeightsAndScoresAreWrittenAsPrintfWritesThem) {
         << w;
   };
   for (float w : {0.0f, -0.0f, 0.125f, -0.125f, 0.375f, 0.625f, 0.0625f, 0.0005f, 0.9995f, 2.675f, 1.005f,
+                  0.005f, 0.0049999f, 1e-30f, -1e-30f, 255.875f, 2147483520.0f, 2147483648.0f, -1e10f,
                   std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
                   -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()})
     check(w);
