@@ -1,5 +1,6 @@
 #include "mailtriage/engine/engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -110,8 +111,12 @@ milter::decision engine::judge(const milter::transaction& t) const {
       // encoding. Unfolded as RFC 5322 says: only the line breaks go.
       std::string_view raw = subject->raw_value;
       while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) raw.remove_prefix(1);
-      for (char c : raw)
-        if (c != '\r' && c != '\n') ih.value += c;
+      ih.value.reserve(raw.size());
+      for (std::size_t at = 0; at < raw.size();) {  // copied run by run between the breaks
+        const std::size_t stop = std::min(raw.find_first_of("\r\n", at), raw.size());
+        ih.value.append(raw.data() + at, stop - at);
+        at = stop + 1;
+      }
     }
     inbound.push_back(std::move(ih));
   }

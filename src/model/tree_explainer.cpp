@@ -267,13 +267,19 @@ void tree_explainer::collect(const scratch& s, std::size_t cls,
                              std::vector<std::pair<std::uint32_t, float>>& out) const {
   const std::size_t output = binary_ ? 0 : cls;
   const bool negate = binary_ && cls == 0;  // class 0's margin is the negation of the output
-  const std::size_t first = output * s.slots, end = first + s.slots;
-  out.reserve(s.touched.size());
+  const std::size_t first = output * s.slots;
+  // Written through a pointer into room for every touched cell, then cut to those of
+  // this output (all of them for a binary model).
+  const std::size_t had = out.size();
+  out.resize(had + s.touched.size());
+  auto* to = out.data() + had;
   for (std::uint32_t k : s.touched) {
-    if (k < first || k >= end) continue;
+    const std::size_t slot = k - first;  // wraps past s.slots for another output's cell
+    if (slot >= s.slots) continue;
     const float v = s.sums[k].value;
-    out.emplace_back(columns_[k - first], negate ? -v : v);
+    *to++ = {columns_[slot], negate ? -v : v};
   }
+  out.resize(static_cast<std::size_t>(to - out.data()));
 }
 
 tree_explainer::result tree_explainer::walk(const row& input, bool contributions) const {
