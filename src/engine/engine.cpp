@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 #include "mailtriage/features/extract.hpp"
 #include "mailtriage/features/milter_envelope.hpp"
@@ -129,8 +128,7 @@ milter::decision engine::judge(const milter::transaction& t) const {
     metrics_->count_defects(msg.defects);
   }
   if (log::enabled(log::level::info)) {
-    char score[16];
-    std::snprintf(score, sizeof score, "%.3f", static_cast<double>(v.score));
+    const std::string score = policy::format_score(v.score);
     // One line per message: identifiers and the decision; addresses only as keyed
     // pseudonyms, the subject only when the operator opted in (logging.log_subjects).
     log::info("verdict", {{"session", t.session},

@@ -111,12 +111,6 @@ void append_fixed(std::string& out, float v, int decimals, bool plus) {
   out.append(buf, static_cast<std::size_t>(first - buf) + len);
 }
 
-std::string fixed3(float v) {
-  std::string out;
-  append_fixed(out, v, 3, false);
-  return out;
-}
-
 bool contains(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
@@ -159,7 +153,7 @@ bool matches(const match& m, const verdict& v, const message_facts& f) {
   return true;
 }
 
-// `score` is fixed3(v.score), formatted once per decision.
+// `score` is format_score(v.score), formatted once per decision.
 std::string expand(std::string_view templ, const verdict& v, const std::string& score, const message_facts& f,
                    const std::string& rule) {
   std::string out;
@@ -229,6 +223,12 @@ bool domain_matches(std::string_view domain, std::string_view pattern) {
   return d.size() > p.size() && d.ends_with(p) && d[d.size() - p.size() - 1] == '.';
 }
 
+std::string format_score(float score) {
+  std::string out;
+  append_fixed(out, score, 3, false);
+  return out;
+}
+
 std::string format_reasons(const std::vector<reason>& reasons, std::size_t max) {
   const std::size_t n = std::min(reasons.size(), max);
   std::size_t size = 0;
@@ -246,7 +246,7 @@ std::string format_reasons(const std::vector<reason>& reasons, std::size_t max) 
 
 namespace {
 
-// verdict_header_value() with the score already formatted (fixed3).
+// verdict_header_value() with the score already formatted (format_score).
 std::string verdict_value(const verdict& v, const std::string& score, const std::string& queue_id,
                           const std::string& hmac_key) {
   std::string out;
@@ -277,7 +277,7 @@ std::string verdict_value(const verdict& v, const std::string& score, const std:
 }  // namespace
 
 std::string verdict_header_value(const verdict& v, const std::string& queue_id, const std::string& hmac_key) {
-  return verdict_value(v, fixed3(v.score), queue_id, hmac_key);
+  return verdict_value(v, format_score(v.score), queue_id, hmac_key);
 }
 
 bool verify_verdict_header(const std::string& value, const std::string& hmac_key) {
@@ -305,7 +305,7 @@ outcome decide(const policy_config& policy, const verdict& v, const message_fact
                const std::vector<inbound_header>& inbound, const std::string& hmac_key) {
   outcome out;
   const header_names& h = policy.headers;
-  const std::string score = fixed3(v.score);
+  const std::string score = format_score(v.score);
 
   // 1. Anti-forgery: delete every inbound header carrying our prefix.
   out.modifications = remove_forged(h.prefix, inbound);

@@ -243,6 +243,7 @@ TEST(DecideVerdictHeaders, WeightsAndScoresAreWrittenAsPrintfWritesThem) {
   auto check = [&](float w) {
     ++checked;
     ASSERT_EQ(format_reasons({{"x", w}}, 1), "x " + printf_of("%+.2f", w)) << w;
+    ASSERT_EQ(format_score(w), printf_of("%.3f", w)) << w;
     verdict v;
     v.category = "c";
     v.score = w;
