@@ -407,6 +407,27 @@ TEST(DecideHeaderSafe, CategoryReasonsAndModelNeverStartANewHeaderLine) {
             (reply{milter::change_header{1, "Subject", "[spam  Bcc: victim@example.org] hello"}}));
 }
 
+// Values are checked eight bytes at a time: every control byte (0x00-0x1f, 0x7f) becomes
+// a space at every offset in a word, and every other byte (0x80-0xff too) is kept.
+TEST(DecideHeaderSafe, EveryControlByteIsBlankedAtEveryOffsetAndOthersKept) {
+  auto category_header = [](const std::string& category) {
+    auto v = phishing();
+    v.category = category;
+    auto p = rules_only({});
+    p.headers.category = "X-Triage-Category";
+    return std::get<milter::add_header>(decide(p, v, facts(), {}, "").modifications.at(0)).value;
+  };
+  for (int b = 0; b < 256; ++b)
+    for (std::size_t at = 0; at < 19; ++at) {
+      std::string in(19, 'a');
+      in[10 - at % 8] = '\xe9';  // a high byte in the same word
+      in[at] = static_cast<char>(b);
+      std::string want = in;
+      if (b < 0x20 || b == 0x7f) want[at] = ' ';
+      ASSERT_EQ(category_header(in), want) << "byte " << b << " at " << at;
+    }
+}
+
 TEST(DecideHeaderSafe, RejectTextWithTemplatesIsOneLine) {
   auto v = phishing();
   v.category = "x\r\n250 ok";
