@@ -1,7 +1,6 @@
 #include "mailtriage/engine/engine.hpp"
 
 #include <chrono>
-#include <cstdio>
 
 #include "mailtriage/features/extract.hpp"
 #include "mailtriage/features/milter_envelope.hpp"
@@ -110,8 +109,14 @@ milter::decision engine::judge(const milter::transaction& t) const {
       // encoding. Unfolded as RFC 5322 says: only the line breaks go.
       std::string_view raw = subject->raw_value;
       while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) raw.remove_prefix(1);
-      for (char c : raw)
-        if (c != '\r' && c != '\n') ih.value += c;
+      // Every byte stored, the output advancing past all but CR and LF: no append per byte.
+      ih.value.resize(raw.size());
+      char* out = ih.value.data();
+      for (char c : raw) {
+        *out = c;
+        out += (c != '\r' && c != '\n');
+      }
+      ih.value.resize(static_cast<std::size_t>(out - ih.value.data()));
     }
     inbound.push_back(std::move(ih));
   }
@@ -124,8 +129,7 @@ milter::decision engine::judge(const milter::transaction& t) const {
     metrics_->count_defects(msg.defects);
   }
   if (log::enabled(log::level::info)) {
-    char score[16];
-    std::snprintf(score, sizeof score, "%.3f", static_cast<double>(v.score));
+    const std::string score = policy::format_score(v.score);
     // One line per message: identifiers and the decision; addresses only as keyed
     // pseudonyms, the subject only when the operator opted in (logging.log_subjects).
     log::info("verdict", {{"session", t.session},

@@ -98,6 +98,7 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
     (void)features::extract_with_pii(msg, unknown_env, &second_pass);
     names = &second_pass;
   }
+  out.reasons.reserve(contrib.size());
   for (const auto& [col, weight] : contrib) {
     std::string name;
     if (info.evidence_base && col >= info.evidence_base)

@@ -71,9 +71,26 @@ token_evidence token_evidence::fit(const sparse_rows& rows, std::span<const int>
 
 std::vector<float> token_evidence::evaluate(std::span<const std::uint32_t> cols) const {
   std::vector<float> sum(classes_, 0.0f);
+  const float* weights = weights_.data();
+  // Each class's sum adds the same weights in the same (column) order whichever loop
+  // runs: the two-label one keeps its sums in registers (the general one reloads them
+  // after every add, as `sum` could alias the weights for all the compiler knows).
+  if (classes_ == 2) {
+    float s0 = 0.0f, s1 = 0.0f;
+    for (std::uint32_t col : cols) {
+      const std::uint32_t t = col - first_;  // wraps past count_ for col < first_
+      if (t >= count_) continue;
+      const float* w = weights + std::size_t{t} * 2;
+      s0 += w[0];
+      s1 += w[1];
+    }
+    sum[0] = s0;
+    sum[1] = s1;
+    return sum;
+  }
   for (std::uint32_t col : cols) {
     if (col < first_ || col - first_ >= count_) continue;
-    const float* w = weights_.data() + static_cast<std::size_t>(col - first_) * classes_;
+    const float* w = weights + static_cast<std::size_t>(col - first_) * classes_;
     for (std::size_t c = 0; c < classes_; ++c) sum[c] += w[c];
   }
   return sum;

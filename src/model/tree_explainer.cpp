@@ -105,7 +105,10 @@ class tree_explainer::scratch {
   };
   std::vector<cell> values;  // slot -> the row's value
   std::vector<cell> sums;    // output * slots + slot -> contribution
-  std::vector<std::uint32_t> touched;  // indices into sums, first touch order
+  // Indices into sums, first touch order: the first `touched_count` of `touched`, which
+  // has room for every cell, so the walk appends without a capacity check.
+  std::vector<std::uint32_t> touched;
+  std::size_t touched_count = 0;
   std::uint32_t generation = 0;
   std::size_t slots = 0;  // the current call's
 
@@ -114,7 +117,8 @@ class tree_explainer::scratch {
     slots = slot_count;
     if (values.size() < slot_count) values.resize(slot_count);
     if (accumulate && sums.size() < slot_count * outputs) sums.resize(slot_count * outputs);
-    touched.clear();
+    if (accumulate && touched.size() < slot_count * outputs) touched.resize(slot_count * outputs);
+    touched_count = 0;
     if (++generation == 0) {  // wrapped: forget every old stamp once
       for (auto& c : values) c.stamp = 0;
       for (auto& c : sums) c.stamp = 0;
@@ -228,6 +232,8 @@ void tree_explainer::walk_trees(scratch& s, const row& r, std::vector<float>& ma
     return;
   }
   scratch::cell* sums = s.sums.data();
+  std::uint32_t* touched = s.touched.data();
+  std::size_t touched_count = 0;
   for (const auto& t : roots_) {
     scratch::cell* out = sums + static_cast<std::size_t>(t.output) * s.slots;
     const node* n = nodes + t.first;
@@ -237,7 +243,7 @@ void tree_explainer::walk_trees(scratch& s, const row& r, std::vector<float>& ma
       scratch::cell& sum = out[n->slot];
       if (sum.stamp != gen) {
         sum = {delta, gen};
-        s.touched.push_back(static_cast<std::uint32_t>(&sum - sums));
+        touched[touched_count++] = static_cast<std::uint32_t>(&sum - sums);
       } else {
         sum.value += delta;
       }
@@ -245,6 +251,7 @@ void tree_explainer::walk_trees(scratch& s, const row& r, std::vector<float>& ma
     }
     margin[t.output] += n->mean;
   }
+  s.touched_count = touched_count;
 }
 
 std::vector<float> tree_explainer::link(std::vector<float> margin) const {
@@ -267,13 +274,20 @@ void tree_explainer::collect(const scratch& s, std::size_t cls,
                              std::vector<std::pair<std::uint32_t, float>>& out) const {
   const std::size_t output = binary_ ? 0 : cls;
   const bool negate = binary_ && cls == 0;  // class 0's margin is the negation of the output
-  const std::size_t first = output * s.slots, end = first + s.slots;
-  out.reserve(s.touched.size());
-  for (std::uint32_t k : s.touched) {
-    if (k < first || k >= end) continue;
+  const std::size_t first = output * s.slots;
+  // Written through a pointer into room for every touched cell, then cut to those of
+  // this output (all of them for a binary model).
+  const std::size_t had = out.size();
+  out.resize(had + s.touched_count);
+  auto* to = out.data() + had;
+  for (std::size_t i = 0; i < s.touched_count; ++i) {
+    const std::uint32_t k = s.touched[i];
+    const std::size_t slot = k - first;  // wraps past s.slots for another output's cell
+    if (slot >= s.slots) continue;
     const float v = s.sums[k].value;
-    out.emplace_back(columns_[k - first], negate ? -v : v);
+    *to++ = {columns_[slot], negate ? -v : v};
   }
+  out.resize(static_cast<std::size_t>(to - out.data()));
 }
 
 tree_explainer::result tree_explainer::walk(const row& input, bool contributions) const {

@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
 #include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -224,6 +229,53 @@ TEST(DecideVerdictHeaders, FormatReasonsSignsTwoDecimalsAndMax) {
   EXPECT_EQ(format_reasons({{"x", 0.0f}}, 5), "x +0.00");
 }
 
+// The weights and scores are written as printf's "%+.2f" and "%.3f" of the float widened
+// to double write them: the same bytes for halfway cases (exact binary ties round to
+// even), neighbours of every rounding boundary, negative zero, non-finite values and
+// random floats across the ranges contributions and probabilities take.
+TEST(DecideVerdictHeaders, WeightsAndScoresAreWrittenAsPrintfWritesThem) {
+  auto printf_of = [](const char* format, float v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, static_cast<double>(v));
+    return std::string(buf);
+  };
+  std::size_t checked = 0;
+  auto check = [&](float w) {
+    ++checked;
+    ASSERT_EQ(format_reasons({{"x", w}}, 1), "x " + printf_of("%+.2f", w)) << w;
+    ASSERT_EQ(format_score(w), printf_of("%.3f", w)) << w;
+    verdict v;
+    v.category = "c";
+    v.score = w;
+    v.model_id = "m";
+    ASSERT_EQ(verdict_header_value(v, "q", ""), "category=c; score=" + printf_of("%.3f", w) + "; model=m; queue=q")
+        << w;
+  };
+  for (float w : {0.0f, -0.0f, 0.125f, -0.125f, 0.375f, 0.625f, 0.0625f, 0.0005f, 0.9995f, 2.675f, 1.005f,
+                  0.005f, 0.0049999f, 1e-30f, -1e-30f, 255.875f, 2147483520.0f, 2147483648.0f, -1e10f,
+                  std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::infinity(),
+                  -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()})
+    check(w);
+  // Every multiple of 1/2048 in [-40, 40]: all the two- and three-decimal ties a float
+  // can hold exactly in that range lie on this grid.
+  for (int i = -40 * 2048; i <= 40 * 2048; ++i) check(static_cast<float>(i) / 2048.0f);
+  // Around each rounding boundary k/2000 (halfway between three-decimal outputs): the
+  // nearest floats below, at and above.
+  for (int k = -20000; k <= 20000; ++k) {
+    const float b = static_cast<float>(k) / 2000.0f;
+    check(std::nextafter(b, -100.0f));
+    check(b);
+    check(std::nextafter(b, 100.0f));
+  }
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> weights(-50.0f, 50.0f), probs(0.0f, 1.0f);
+  for (int i = 0; i < 100000; ++i) {
+    check(weights(gen));
+    check(probs(gen));
+  }
+  EXPECT_GT(checked, 400000u);
+}
+
 TEST(DecideVerdictHeaders, ReasonsHeaderRespectsMaxReasonsAndIsOmittedWithoutReasons) {
   auto p = rules_only({});
   p.headers.reasons = "X-Triage-Reasons";
@@ -353,6 +405,27 @@ TEST(DecideHeaderSafe, CategoryReasonsAndModelNeverStartANewHeaderLine) {
   // Subject prefixes from all rules are applied once, after the rules.
   EXPECT_EQ(o.modifications[6],
             (reply{milter::change_header{1, "Subject", "[spam  Bcc: victim@example.org] hello"}}));
+}
+
+// Values are checked eight bytes at a time: every control byte (0x00-0x1f, 0x7f) becomes
+// a space at every offset in a word, and every other byte (0x80-0xff too) is kept.
+TEST(DecideHeaderSafe, EveryControlByteIsBlankedAtEveryOffsetAndOthersKept) {
+  auto category_header = [](const std::string& category) {
+    auto v = phishing();
+    v.category = category;
+    auto p = rules_only({});
+    p.headers.category = "X-Triage-Category";
+    return std::get<milter::add_header>(decide(p, v, facts(), {}, "").modifications.at(0)).value;
+  };
+  for (int b = 0; b < 256; ++b)
+    for (std::size_t at = 0; at < 19; ++at) {
+      std::string in(19, 'a');
+      in[10 - at % 8] = '\xe9';  // a high byte in the same word
+      in[at] = static_cast<char>(b);
+      std::string want = in;
+      if (b < 0x20 || b == 0x7f) want[at] = ' ';
+      ASSERT_EQ(category_header(in), want) << "byte " << b << " at " << at;
+    }
 }
 
 TEST(DecideHeaderSafe, RejectTextWithTemplatesIsOneLine) {

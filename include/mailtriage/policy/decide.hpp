@@ -44,6 +44,10 @@ struct outcome {
 // Checks a verdict header value against a key (mailtriage verify-header).
 [[nodiscard]] bool verify_verdict_header(const std::string& value, const std::string& hmac_key);
 
+// "0.973": a score as every header, template and log line writes it, the bytes of
+// printf's "%.3f" (the weights in format_reasons are its "%+.2f").
+[[nodiscard]] std::string format_score(float score);
+
 // "link_text_domain_mismatch +2.10, subject:verify account +1.40"
 [[nodiscard]] std::string format_reasons(const std::vector<reason>& reasons, std::size_t max);
 
