@@ -86,7 +86,7 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
   // those reflect the delivery path and era, not the sender.
   std::size_t own_headers = 0;
   for (const auto& h : msg.headers) {
-    std::string_view n = h.name;
+    std::string_view n = h.name();
     if (istarts_with(n, "x-") || istarts_with(n, "arc-") || iequals(n, "received") || iequals(n, "return-path") ||
         iequals(n, "delivered-to") || iequals(n, "authentication-results") || iequals(n, "received-spf") ||
         iequals(n, "dkim-signature"))
@@ -140,13 +140,13 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
   b.set(dense::hdr_reply_to_present, reply_to != nullptr);
   bool rt_mismatch = false;
   if (reply_to != nullptr)
-    for (const auto& m : parse_mailboxes(reply_to->value)) rt_mismatch = rt_mismatch || domains_differ(m.address, sc);
+    for (const auto& m : parse_mailboxes(reply_to->value())) rt_mismatch = rt_mismatch || domains_differ(m.address, sc);
   b.set(dense::hdr_reply_to_mismatch, rt_mismatch);
   const auto* return_path = msg.header("Return-Path");
   b.set(dense::hdr_return_path_present, return_path != nullptr);
   bool rp_mismatch = false;
   if (return_path != nullptr)
-    for (const auto& m : parse_mailboxes(return_path->value)) rp_mismatch = rp_mismatch || domains_differ(m.address, sc);
+    for (const auto& m : parse_mailboxes(return_path->value())) rp_mismatch = rp_mismatch || domains_differ(m.address, sc);
   b.set(dense::hdr_return_path_mismatch, rp_mismatch);
   // Recipients: counted, never tokenised.
   const auto* to = msg.header("To");
@@ -154,16 +154,16 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
   std::size_t rcpts = 0;
   for (std::string_view h : {"To", "Cc"})
     for (const auto* f : msg.all_headers(h))
-      for (const auto& m : parse_mailboxes(f->value)) rcpts += m.address.find('@') != std::string::npos ? 1 : 0;
+      for (const auto& m : parse_mailboxes(f->value())) rcpts += m.address.find('@') != std::string::npos ? 1 : 0;
   b.set_count(dense::hdr_recipient_addrs, std::min<std::size_t>(rcpts, 1000));
-  bool undisclosed = to != nullptr && (trim(to->value).empty() || icontains(to->value, "undisclosed") ||
-                                       (to->value.find(":;") != std::string::npos));
+  bool undisclosed = to != nullptr && (trim(to->value()).empty() || icontains(to->value(), "undisclosed") ||
+                                       (to->value().find(":;") != std::string_view::npos));
   b.set(dense::hdr_undisclosed, undisclosed);
   // Message-ID.
   const auto* mid = msg.header("Message-ID");
   b.set(dense::hdr_msgid_missing, mid == nullptr);
   if (mid != nullptr) {
-    std::string_view v = trim(mid->value);
+    std::string_view v = trim(mid->value());
     std::size_t lt = v.find('<'), gt = v.find('>', lt == std::string_view::npos ? 0 : lt);
     std::size_t at = v.rfind('@', gt);
     bool ok = lt != std::string_view::npos && gt != std::string_view::npos && at != std::string_view::npos && at > lt + 1 &&
@@ -180,13 +180,13 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
   b.set(dense::hdr_date_missing, date == nullptr);
   std::optional<std::int64_t> dt;
   if (date != nullptr) {
-    dt = parse_rfc5322_date(date->value);
+    dt = parse_rfc5322_date(date->value());
     b.set(dense::hdr_date_unparseable, !dt.has_value());
   }
   auto received = msg.all_headers("Received");
   b.set_count(dense::hdr_received_count, std::min<std::size_t>(received.size(), 100));
   if (dt && !received.empty()) {
-    if (auto rt = received_time(received.back()->value)) {
+    if (auto rt = received_time(received.back()->value())) {
       double diff = static_cast<double>(*dt - *rt);
       b.set(dense::hdr_date_skew_log, log2p1(std::fabs(diff) / 60.0));
       b.set(dense::hdr_date_after_received, diff > 3600.0);
@@ -201,11 +201,11 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
   b.set(dense::hdr_precedence_bulk, iequals(prec, "bulk") || iequals(prec, "junk"));
   b.set(dense::hdr_precedence_list, iequals(prec, "list"));
   const auto* auto_sub = msg.header("Auto-Submitted");
-  b.set(dense::hdr_auto_submitted, auto_sub != nullptr && !istarts_with(trim(auto_sub->value), "no"));
+  b.set(dense::hdr_auto_submitted, auto_sub != nullptr && !istarts_with(trim(auto_sub->value()), "no"));
   b.set(dense::hdr_in_reply_to, msg.header("In-Reply-To") != nullptr || msg.header("References") != nullptr);
   // Subject shape (tokens are added with the body, they share the token budget).
   const auto* subj = msg.header("Subject");
-  std::string_view s = subj != nullptr ? trim(subj->value) : std::string_view{};
+  std::string_view s = subj != nullptr ? trim(subj->value()) : std::string_view{};
   b.set(dense::hdr_subject_missing, s.empty());
   std::size_t cps = 0, non_ascii = 0, upper = 0, letters = 0, excl = 0, quest = 0, cur = 0, words = 0;
   bool in_word = false;
@@ -235,9 +235,9 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
   subject_prefixes(s, reply, forward);
   b.set(dense::hdr_subject_reply, reply);
   b.set(dense::hdr_subject_forward, forward);
-  b.set(dense::hdr_subject_encoded_word, subj != nullptr && subj->raw_value.find("=?") != std::string::npos);
+  b.set(dense::hdr_subject_encoded_word, subj != nullptr && subj->raw_value().find("=?") != std::string_view::npos);
   const auto* from_h = msg.header("From");
-  b.set(dense::hdr_from_encoded_word, from_h != nullptr && from_h->raw_value.find("=?") != std::string::npos);
+  b.set(dense::hdr_from_encoded_word, from_h != nullptr && from_h->raw_value().find("=?") != std::string_view::npos);
 }
 
 void add_auth_features(const mime::message& msg, vector_builder& b) {
@@ -249,7 +249,7 @@ void add_auth_features(const mime::message& msg, vector_builder& b) {
   };
   auto results = msg.all_headers("Authentication-Results");
   for (const auto* h : results) {
-    std::string_view v = h->value;
+    std::string_view v = h->value();
     for (std::size_t i = 0; i < v.size(); ++i) {
       if (i > 0 && v[i - 1] != ' ' && v[i - 1] != ';' && v[i - 1] != '\t' && v[i - 1] != '\n') continue;
       std::string_view rest = v.substr(i);

@@ -33,14 +33,18 @@ header_field make_field(std::string_view entity, const field_span& span, defect_
   if (name.empty()) defects.set(defect::bad_header);
   const bool eight_bit_value = has_eight_bit(raw);
   if (has_eight_bit(name) || eight_bit_value) defects.set(defect::eight_bit_header);
-  header_field f;
-  f.name = std::string(name);
-  f.raw_value = std::string(raw);
-  std::string unfolded = unfold(raw);
+  // Unfolding is trimming and then dropping every CR and LF: a trimmed value without
+  // either is its own unfolded form, a slice of the raw value that the field stores once.
+  const std::string_view trimmed = trim(raw);
+  std::string unfolded;
+  std::string_view text = trimmed;
+  if (std::memchr(trimmed.data(), '\n', trimmed.size()) || std::memchr(trimmed.data(), '\r', trimmed.size())) {
+    unfolded = unfold(raw);
+    text = unfolded;
+  }
   // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
-  if (!eight_bit_value && unfolded.find("=?") == std::string::npos) f.value = std::move(unfolded);
-  else f.value = decode_header_text(unfolded, defects);
-  return f;
+  if (!eight_bit_value && text.find("=?") == std::string_view::npos) return header_field(name, raw, text);
+  return header_field(name, raw, decode_header_text(text, defects));
 }
 
 }  // namespace

@@ -1,27 +1,45 @@
 #include "mailtriage/mime/message.hpp"
 
+#include <functional>
+
 #include "text_util.hpp"
 
 namespace mailtriage::mime {
 
 using detail::iequals;
 
+header_field::header_field(std::string_view name, std::string_view raw_value, std::string_view value)
+    : name_size_(name.size()), raw_size_(raw_value.size()), value_size_(value.size()) {
+  const std::less_equal<const char*> le;
+  const bool slice = le(raw_value.data(), value.data()) &&
+                     le(value.data() + value.size(), raw_value.data() + raw_value.size());
+  text_.reserve(name.size() + raw_value.size() + (slice ? 0 : value.size()));
+  text_.append(name);
+  text_.append(raw_value);
+  if (slice) {
+    value_offset_ = name.size() + static_cast<std::size_t>(value.data() - raw_value.data());
+  } else {
+    value_offset_ = text_.size();
+    text_.append(value);
+  }
+}
+
 const header_field* find_header(const std::vector<header_field>& headers, std::string_view name) {
   for (const auto& h : headers)
-    if (iequals(h.name, name)) return &h;
+    if (iequals(h.name(), name)) return &h;
   return nullptr;
 }
 
 std::vector<const header_field*> find_headers(const std::vector<header_field>& headers, std::string_view name) {
   std::vector<const header_field*> out;
   for (const auto& h : headers)
-    if (iequals(h.name, name)) out.push_back(&h);
+    if (iequals(h.name(), name)) out.push_back(&h);
   return out;
 }
 
 std::string_view message::header_value(std::string_view name) const {
   const header_field* h = header(name);
-  return h ? std::string_view(h->value) : std::string_view();
+  return h ? h->value() : std::string_view();
 }
 
 namespace {

@@ -15,10 +15,30 @@
 
 namespace mailtriage::mime {
 
-struct header_field {
-  std::string name;       // as written (case preserved), without the colon
-  std::string raw_value;  // bytes after the colon, folding CRLFs kept, trailing EOL removed
-  std::string value;      // unfolded, trimmed, RFC 2047 decoded, UTF-8
+// One header field. Its three texts live in one owned buffer: one allocation per field
+// instead of three, and the value is not stored twice when it is a slice of the raw value
+// (as for most fields: unfolded, trimmed and decoded, it is the raw value without its
+// leading space). Offsets, not pointers, are kept, so copies and moves are safe; a view
+// returned by an accessor is valid while the field it came from is alive and unchanged.
+class header_field {
+ public:
+  header_field() = default;
+  // Copies the texts. `value` may be a slice of `raw_value` (then it is stored once).
+  header_field(std::string_view name, std::string_view raw_value, std::string_view value);
+
+  // As written (case preserved), without the colon.
+  [[nodiscard]] std::string_view name() const { return {text_.data(), name_size_}; }
+  // Bytes after the colon, folding CRLFs kept, trailing EOL removed.
+  [[nodiscard]] std::string_view raw_value() const { return {text_.data() + name_size_, raw_size_}; }
+  // Unfolded, trimmed, RFC 2047 decoded, UTF-8.
+  [[nodiscard]] std::string_view value() const { return {text_.data() + value_offset_, value_size_}; }
+
+ private:
+  std::string text_;  // name, raw value, then the value unless it is a slice of the raw value
+  std::size_t name_size_ = 0;
+  std::size_t raw_size_ = 0;
+  std::size_t value_offset_ = 0;
+  std::size_t value_size_ = 0;
 };
 
 // Case-insensitive header lookups over an ordered field list.
