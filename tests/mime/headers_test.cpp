@@ -59,5 +59,63 @@ TEST(MimeHeaders, MboxFromLineIsSkipped) {
   EXPECT_EQ(m.headers[0].name(), "Subject");
 }
 
+TEST(MimeHeaderField, ValueSliceOfRawValueOrSeparate) {
+  const std::string raw = " hello world ";
+  header_field slice("Subject", raw, std::string_view(raw).substr(1, 11));
+  EXPECT_EQ(slice.name(), "Subject");
+  EXPECT_EQ(slice.raw_value(), " hello world ");
+  EXPECT_EQ(slice.value(), "hello world");
+  header_field separate("X", " =?utf-8?Q?a?=", "a");
+  EXPECT_EQ(separate.name(), "X");
+  EXPECT_EQ(separate.raw_value(), " =?utf-8?Q?a?=");
+  EXPECT_EQ(separate.value(), "a");
+  header_field empty("To", "", "");
+  EXPECT_EQ(empty.name(), "To");
+  EXPECT_TRUE(empty.raw_value().empty());
+  EXPECT_TRUE(empty.value().empty());
+  header_field none;
+  EXPECT_TRUE(none.name().empty() && none.raw_value().empty() && none.value().empty());
+}
+
+TEST(MimeHeaderField, CopiesAndMovesKeepTheirTexts) {
+  // Short texts sit in the string's inline buffer: views must be re-derived after a move.
+  std::vector<header_field> fields;
+  fields.emplace_back("A", " b", "b");
+  fields.emplace_back("Long-Header-Name", " a value long enough to allocate", "a value long enough to allocate");
+  for (int i = 0; i < 40; ++i) fields.emplace_back("N", " v", "v");  // reallocations move the first two
+  message m;
+  m.headers = std::move(fields);
+  message moved = std::move(m);
+  message copied = moved;
+  for (const message* x : {&moved, &copied}) {
+    ASSERT_EQ(x->headers.size(), 42u);
+    EXPECT_EQ(x->header_value("a"), "b");
+    EXPECT_EQ(x->headers[0].raw_value(), " b");
+    EXPECT_EQ(x->header_value("long-header-name"), "a value long enough to allocate");
+    EXPECT_EQ(x->headers[1].raw_value(), " a value long enough to allocate");
+    EXPECT_EQ(x->all_headers("n").size(), 40u);
+  }
+}
+
+TEST(MimeHeaders, ValuesUnfoldedTrimmedAndDecoded) {
+  message m = parse(
+      "Plain:   spaced value  \r\n"
+      "Folded: one\r\n two\r\n\tthree \r\n"
+      "Bare-Cr: a\rb\r\n"
+      "Encoded: =?utf-8?Q?caf=C3=A9?=\r\n"
+      "Folded-Encoded: x =?utf-8?B?w6k=?=\r\n =?utf-8?B?w6k=?= y\r\n"
+      "Empty:\r\n"
+      "\r\nbody\r\n");
+  EXPECT_EQ(m.header_value("plain"), "spaced value");
+  EXPECT_EQ(m.header("plain")->raw_value(), "   spaced value  ");
+  EXPECT_EQ(m.header_value("folded"), "one two\tthree");
+  EXPECT_EQ(m.header("folded")->raw_value(), " one\r\n two\r\n\tthree ");
+  EXPECT_EQ(m.header_value("bare-cr"), "ab");
+  EXPECT_EQ(m.header_value("encoded"), "caf\xC3\xA9");
+  EXPECT_EQ(m.header_value("folded-encoded"), "x \xC3\xA9\xC3\xA9 y");
+  ASSERT_NE(m.header("empty"), nullptr);
+  EXPECT_EQ(m.header_value("empty"), "");
+}
+
 }  // namespace
 }  // namespace mailtriage::mime::test
