@@ -276,8 +276,12 @@ void add_mailer_features(const mime::message& msg, vector_builder& b) {
   if (m.empty()) m = msg.header_value("User-Agent");
   if (m.empty()) m = msg.header_value("X-Newsreader");
   m = trim(m);
+  // The needles are lower-case ASCII, so matching them in the lower-cased value once is
+  // the same as a case-insensitive search per needle, and lets find() use memchr.
+  const std::string lower = ascii_lower(m);
   auto any = [&](std::initializer_list<std::string_view> needles) {
-    return std::any_of(needles.begin(), needles.end(), [&](std::string_view n) { return icontains(m, n); });
+    return std::any_of(needles.begin(), needles.end(),
+                       [&](std::string_view n) { return lower.find(n) != std::string::npos; });
   };
   dense family = dense::mailer_other;
   if (m.empty()) family = dense::mailer_none;
