@@ -1,6 +1,7 @@
 #include "header_section.hpp"
 
 #include <cstring>
+#include <memory>
 
 #include "rfc2047.hpp"
 #include "text_util.hpp"
@@ -26,25 +27,51 @@ struct field_span {
   std::size_t name_begin, colon, end;
 };
 
-header_field make_field(std::string_view entity, const field_span& span, defect_set& defects) {
+// Lays out one field over a copy of the section that starts at entity[base]: name and
+// raw value are slices of it, and so is the value when it is the trimmed raw value (most
+// fields); other values are appended to `extra`, their offsets relative to it.
+struct field_layout {
+  header_field::layout at;
+  bool value_in_extra = false;
+};
+
+field_layout make_field(std::string_view entity, std::size_t base, const field_span& span, std::string& extra,
+                        defect_set& defects) {
   std::string_view name = entity.substr(span.name_begin, span.colon - span.name_begin);
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
   std::string_view raw = entity.substr(span.colon + 1, span.end - span.colon - 1);
   if (name.empty()) defects.set(defect::bad_header);
   const bool eight_bit_value = has_eight_bit(raw);
   if (has_eight_bit(name) || eight_bit_value) defects.set(defect::eight_bit_header);
+  field_layout f;
+  f.at.name_offset = span.name_begin - base;
+  f.at.name_size = name.size();
+  f.at.raw_offset = span.colon + 1 - base;
+  f.at.raw_size = raw.size();
   // Unfolding is trimming and then dropping every CR and LF: a trimmed value without
-  // either is its own unfolded form, a slice of the raw value that the field stores once.
+  // either is its own unfolded form, a slice of the raw value.
   const std::string_view trimmed = trim(raw);
   std::string unfolded;
   std::string_view text = trimmed;
-  if (std::memchr(trimmed.data(), '\n', trimmed.size()) || std::memchr(trimmed.data(), '\r', trimmed.size())) {
+  const bool folded =
+      std::memchr(trimmed.data(), '\n', trimmed.size()) || std::memchr(trimmed.data(), '\r', trimmed.size());
+  if (folded) {
     unfolded = unfold(raw);
     text = unfolded;
   }
   // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
-  if (!eight_bit_value && text.find("=?") == std::string_view::npos) return header_field(name, raw, text);
-  return header_field(name, raw, decode_header_text(text, defects));
+  const bool plain = !eight_bit_value && text.find("=?") == std::string_view::npos;
+  if (plain && !folded) {
+    f.at.value_offset = static_cast<std::size_t>(trimmed.data() - entity.data()) - base;
+    f.at.value_size = trimmed.size();
+    return f;
+  }
+  f.value_in_extra = true;
+  f.at.value_offset = extra.size();
+  if (plain) extra.append(text);
+  else extra.append(decode_header_text(text, defects));
+  f.at.value_size = extra.size() - f.at.value_offset;
+  return f;
 }
 
 }  // namespace
@@ -144,14 +171,29 @@ std::size_t locate_fields(std::string_view entity, const limits& lim, std::uint3
 
 header_section parse_header_section(std::string_view entity, const limits& lim, std::uint32_t& headers_left,
                                     defect_set& defects) {
-  // Fields are located first and built afterwards, so that the vector of header_field
-  // (three strings each) is allocated once instead of growing field by field.
+  // Fields are located first and built afterwards, so that the vector of header_field is
+  // allocated once, and all the fields share one buffer: the section's bytes from the
+  // first field to the end of the last, followed by the values that are not slices of it.
   std::vector<field_span> spans;
   spans.reserve(32);
   header_section out;
   out.body_offset = locate_fields(entity, lim, headers_left, defects, spans);
-  out.fields.reserve(spans.size());
-  for (const field_span& span : spans) out.fields.push_back(make_field(entity, span, defects));
+  if (spans.empty()) return out;
+  const std::size_t base = spans.front().name_begin;
+  const std::string_view section = entity.substr(base, spans.back().end - base);
+  std::vector<field_layout> layouts;
+  layouts.reserve(spans.size());
+  std::string extra;
+  for (const field_span& span : spans) layouts.push_back(make_field(entity, base, span, extra, defects));
+  std::string text;
+  text.reserve(section.size() + extra.size());
+  text.append(section).append(extra);
+  const auto buffer = std::make_shared<const std::string>(std::move(text));
+  out.fields.reserve(layouts.size());
+  for (field_layout& f : layouts) {
+    if (f.value_in_extra) f.at.value_offset += section.size();
+    out.fields.emplace_back(buffer, f.at);
+  }
   return out;
 }
 

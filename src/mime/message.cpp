@@ -1,28 +1,22 @@
 #include "mailtriage/mime/message.hpp"
 
-#include <functional>
-
 #include "text_util.hpp"
 
 namespace mailtriage::mime {
 
 using detail::iequals;
 
-header_field::header_field(std::string_view name, std::string_view raw_value, std::string_view value)
-    : name_size_(name.size()), raw_size_(raw_value.size()), value_size_(value.size()) {
-  const std::less_equal<const char*> le;
-  const bool slice = le(raw_value.data(), value.data()) &&
-                     le(value.data() + value.size(), raw_value.data() + raw_value.size());
-  text_.reserve(name.size() + raw_value.size() + (slice ? 0 : value.size()));
-  text_.append(name);
-  text_.append(raw_value);
-  if (slice) {
-    value_offset_ = name.size() + static_cast<std::size_t>(value.data() - raw_value.data());
-  } else {
-    value_offset_ = text_.size();
-    text_.append(value);
-  }
+header_field::header_field(std::string_view name, std::string_view raw_value, std::string_view value) {
+  std::string text;
+  text.reserve(name.size() + raw_value.size() + value.size());
+  text.append(name).append(raw_value).append(value);
+  const std::size_t n = name.size(), r = raw_value.size();
+  *this = header_field(std::make_shared<const std::string>(std::move(text)),
+                       layout{0, n, n, r, n + r, value.size()});
 }
+
+header_field::header_field(std::shared_ptr<const std::string> buffer, const layout& at)
+    : buffer_(std::move(buffer)), base_(buffer_->data()), at_(at) {}
 
 const header_field* find_header(const std::vector<header_field>& headers, std::string_view name) {
   for (const auto& h : headers)

@@ -78,7 +78,7 @@ TEST(MimeHeaderField, ValueSliceOfRawValueOrSeparate) {
 }
 
 TEST(MimeHeaderField, CopiesAndMovesKeepTheirTexts) {
-  // Short texts sit in the string's inline buffer: views must be re-derived after a move.
+  // Short texts would sit in a std::string's inline buffer, which moves with the string.
   std::vector<header_field> fields;
   fields.emplace_back("A", " b", "b");
   fields.emplace_back("Long-Header-Name", " a value long enough to allocate", "a value long enough to allocate");
@@ -95,6 +95,39 @@ TEST(MimeHeaderField, CopiesAndMovesKeepTheirTexts) {
     EXPECT_EQ(x->headers[1].raw_value(), " a value long enough to allocate");
     EXPECT_EQ(x->all_headers("n").size(), 40u);
   }
+}
+
+TEST(MimeHeaderField, SharedBufferOutlivesTheMessage) {
+  std::vector<header_field> kept;
+  header_field moved_from;
+  {
+    message m = parse(
+        "Subject: =?utf-8?Q?caf=C3=A9?=\r\n"
+        "X-Folded: a\r\n b\r\n"
+        "To: someone@example.com\r\n"
+        "\r\nbody\r\n");
+    ASSERT_EQ(m.headers.size(), 3u);
+    kept = m.headers;                // copies share the section's buffer
+    moved_from = std::move(m.headers[2]);
+    message other = std::move(m);    // moving the message keeps the fields' views valid
+    EXPECT_EQ(other.header_value("subject"), "caf\xC3\xA9");
+    EXPECT_EQ(other.headers[1].value(), "a b");
+    EXPECT_TRUE(other.headers[2].name().empty());  // moved-from field: empty, not dangling
+    EXPECT_TRUE(other.headers[2].value().empty());
+  }
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0].name(), "Subject");
+  EXPECT_EQ(kept[0].raw_value(), " =?utf-8?Q?caf=C3=A9?=");
+  EXPECT_EQ(kept[0].value(), "caf\xC3\xA9");
+  EXPECT_EQ(kept[1].raw_value(), " a\r\n b");
+  EXPECT_EQ(kept[1].value(), "a b");
+  EXPECT_EQ(kept[2].value(), "someone@example.com");
+  EXPECT_EQ(moved_from.name(), "To");
+  EXPECT_EQ(moved_from.value(), "someone@example.com");
+  header_field assigned;
+  assigned = kept[0];
+  kept.clear();
+  EXPECT_EQ(assigned.value(), "caf\xC3\xA9");
 }
 
 TEST(MimeHeaders, ValuesUnfoldedTrimmedAndDecoded) {
