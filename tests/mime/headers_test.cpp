@@ -130,6 +130,17 @@ TEST(MimeHeaderField, SharedBufferOutlivesTheMessage) {
   EXPECT_EQ(assigned.value(), "caf\xC3\xA9");
 }
 
+TEST(MimeHeaders, EightBitByteFoundAnywhereInALongValue) {
+  const std::string ascii(100, 'a');
+  EXPECT_FALSE(parse("X-Long: " + ascii + "\r\n\r\nx\r\n").defects.has(defect::eight_bit_header));
+  for (std::size_t at : {0u, 7u, 31u, 32u, 40u, 63u, 64u, 95u, 99u}) {
+    std::string v = ascii;
+    v[at] = '\xE9';
+    EXPECT_TRUE(parse("X-Long: " + v + "\r\n\r\nx\r\n").defects.has(defect::eight_bit_header)) << at;
+  }
+  EXPECT_TRUE(parse("X-\xE9: v\r\n\r\nx\r\n").defects.has(defect::eight_bit_header));
+}
+
 TEST(MimeHeaders, ValuesUnfoldedTrimmedAndDecoded) {
   message m = parse(
       "Plain:   spaced value  \r\n"
