@@ -62,25 +62,31 @@ field_layout make_field(std::string_view entity, std::size_t base, const field_s
   // Unfolding is trimming and then dropping every CR and LF: a trimmed value without
   // either is its own unfolded form, a slice of the raw value.
   const std::string_view trimmed = trim(raw);
-  std::string unfolded;
-  std::string_view text = trimmed;
   const bool folded =
       std::memchr(trimmed.data(), '\n', trimmed.size()) || std::memchr(trimmed.data(), '\r', trimmed.size());
-  if (folded) {
-    unfolded = unfold(raw);
-    text = unfolded;
-  }
-  // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
-  const bool plain = !eight_bit_value && text.find("=?") == std::string_view::npos;
-  if (plain && !folded) {
-    f.at.value_offset = static_cast<std::size_t>(trimmed.data() - entity.data()) - base;
-    f.at.value_size = trimmed.size();
+  if (!folded) {
+    // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
+    if (!eight_bit_value && trimmed.find("=?") == std::string_view::npos) {
+      f.at.value_offset = static_cast<std::size_t>(trimmed.data() - entity.data()) - base;
+      f.at.value_size = trimmed.size();
+      return f;
+    }
+    f.value_in_extra = true;
+    f.at.value_offset = extra.size();
+    extra.append(decode_header_text(trimmed, defects));
+    f.at.value_size = extra.size() - f.at.value_offset;
     return f;
   }
+  // Folded: unfolded straight into `extra`, where it stays unless it needs decoding.
   f.value_in_extra = true;
   f.at.value_offset = extra.size();
-  if (plain) extra.append(text);
-  else extra.append(decode_header_text(text, defects));
+  unfold_into(extra, raw);
+  const std::string_view unfolded = std::string_view(extra).substr(f.at.value_offset);
+  if (eight_bit_value || unfolded.find("=?") != std::string_view::npos) {
+    const std::string text(unfolded);  // `extra` is appended to below
+    extra.resize(f.at.value_offset);
+    extra.append(decode_header_text(text, defects));
+  }
   f.at.value_size = extra.size() - f.at.value_offset;
   return f;
 }
@@ -88,11 +94,16 @@ field_layout make_field(std::string_view entity, std::size_t base, const field_s
 }  // namespace
 
 std::string unfold(std::string_view raw) {
+  std::string out;
+  unfold_into(out, raw);
+  return out;
+}
+
+void unfold_into(std::string& out, std::string_view raw) {
   // Trimming first gives the same result (trim drops CR and LF as well) and copies less;
   // the text between line breaks is then appended a line at a time.
   std::string_view s = trim(raw);
-  std::string out;
-  out.reserve(s.size());
+  out.reserve(out.size() + s.size());
   while (!s.empty()) {
     const void* nl = std::memchr(s.data(), '\n', s.size());
     std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) : s.size();
@@ -106,7 +117,6 @@ std::string unfold(std::string_view raw) {
     }
     s.remove_prefix(nl ? len + 1 : len);
   }
-  return out;
 }
 
 namespace {

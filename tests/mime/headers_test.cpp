@@ -149,6 +149,8 @@ TEST(MimeHeaders, ValuesUnfoldedTrimmedAndDecoded) {
       "Encoded: =?utf-8?Q?caf=C3=A9?=\r\n"
       "Folded-Encoded: x =?utf-8?B?w6k=?=\r\n =?utf-8?B?w6k=?= y\r\n"
       "Empty:\r\n"
+      "Folded-8bit: caf\xC3\xA9\r\n x\r\n"
+      "Short: =?utf-8?Q?a?=\r\n"
       "\r\nbody\r\n");
   EXPECT_EQ(m.header_value("plain"), "spaced value");
   EXPECT_EQ(m.header("plain")->raw_value(), "   spaced value  ");
@@ -159,6 +161,11 @@ TEST(MimeHeaders, ValuesUnfoldedTrimmedAndDecoded) {
   EXPECT_EQ(m.header_value("folded-encoded"), "x \xC3\xA9\xC3\xA9 y");
   ASSERT_NE(m.header("empty"), nullptr);
   EXPECT_EQ(m.header_value("empty"), "");
+  EXPECT_EQ(m.header_value("folded-8bit"), "caf\xC3\xA9 x");
+  EXPECT_EQ(m.header_value("short"), "a");
+  // Values that are not slices of their raw value follow one another in the shared buffer.
+  EXPECT_EQ(m.header("folded")->value(), "one two\tthree");
+  EXPECT_EQ(m.header("folded-encoded")->value(), "x \xC3\xA9\xC3\xA9 y");
 }
 
 }  // namespace
