@@ -107,7 +107,7 @@ milter::decision engine::judge(const milter::transaction& t) const {
     if (subject && h.index == 1 && is_subject(h.name)) {
       // The Subject the MTA holds is the raw (undecoded) value: prefixing keeps its
       // encoding. Unfolded as RFC 5322 says: only the line breaks go.
-      std::string_view raw = subject->raw_value;
+      std::string_view raw = subject->raw_value();
       while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) raw.remove_prefix(1);
       // Every byte stored, the output advancing past all but CR and LF: no append per byte.
       ih.value.resize(raw.size());
@@ -146,7 +146,7 @@ milter::decision engine::judge(const milter::transaction& t) const {
                           {"action", action},
                           {"pii", v.pii.any() ? "yes" : "no"},
                           {"defects", msg.defects.empty() ? std::string("-") : msg.defects.to_string()},
-                          {"subject", log::privacy().log_subjects && subject ? subject->value : std::string("-")}});
+                          {"subject", log::privacy().log_subjects && subject ? std::string(subject->value()) : std::string("-")}});
   }
   milter::decision d;
   d.modifications = std::move(o.modifications);

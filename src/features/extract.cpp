@@ -9,11 +9,12 @@ extraction extract_with_pii(const mime::message& msg, const envelope_facts& env,
                             const column_set* only) {
   extraction out;
   detail::vector_builder b(names, only);
-  detail::sender_context sc = detail::analyse_sender(msg);
+  const detail::header_index headers(msg.headers);
+  detail::sender_context sc = detail::analyse_sender(headers);
   detail::add_envelope_features(env, sc, b);
-  detail::add_header_features(msg, sc, b);
-  detail::add_auth_features(msg, b);
-  detail::add_mailer_features(msg, b);
+  detail::add_header_features(msg, headers, sc, b);
+  detail::add_auth_features(headers, b);
+  detail::add_mailer_features(headers, b);
   detail::add_structure_features(msg, b);
   detail::add_url_features(msg, b);
   detail::add_text_features(msg, b, out.pii);

@@ -70,9 +70,10 @@ std::optional<std::int64_t> received_time(std::string_view value) {
 
 }  // namespace
 
-sender_context analyse_sender(const mime::message& msg) {
+sender_context analyse_sender(const header_index& headers) {
   sender_context sc;
-  for (const auto& m : parse_mailboxes(msg.header_value("From"))) {
+  sc.from = parse_mailboxes(headers.value(known_header::from));
+  for (const auto& m : sc.from) {
     if (m.address.find('@') == std::string::npos) continue;
     sc.from_domain = address_domain(m.address);
     sc.from_registrable = registrable_domain(sc.from_domain);
@@ -81,21 +82,24 @@ sender_context analyse_sender(const mime::message& msg) {
   return sc;
 }
 
-void add_header_features(const mime::message& msg, const sender_context& sc, vector_builder& b) {
+void add_header_features(const mime::message& msg, const header_index& headers, const sender_context& sc,
+                         vector_builder& b) {
   // Header count without the fields relays and filters add (X-*, ARC-*, trace, auth):
   // those reflect the delivery path and era, not the sender.
   std::size_t own_headers = 0;
-  for (const auto& h : msg.headers) {
-    std::string_view n = h.name;
-    if (istarts_with(n, "x-") || istarts_with(n, "arc-") || iequals(n, "received") || iequals(n, "return-path") ||
-        iequals(n, "delivered-to") || iequals(n, "authentication-results") || iequals(n, "received-spf") ||
-        iequals(n, "dkim-signature"))
+  for (std::size_t i = 0; i < msg.headers.size(); ++i) {
+    std::string_view n = msg.headers[i].name();
+    const known_header k = headers.kind(i);
+    if (istarts_with(n, "x-") || istarts_with(n, "arc-") || k == known_header::received ||
+        k == known_header::return_path || k == known_header::delivered_to ||
+        k == known_header::authentication_results || k == known_header::received_spf ||
+        k == known_header::dkim_signature)
       continue;
     ++own_headers;
   }
   b.set(dense::hdr_count_log, log2p1(static_cast<double>(own_headers)));
   // From and its display name.
-  auto from = parse_mailboxes(msg.header_value("From"));
+  const std::vector<mailbox>& from = sc.from;
   std::size_t from_addrs = static_cast<std::size_t>(
       std::count_if(from.begin(), from.end(), [](const mailbox& m) { return m.address.find('@') != std::string::npos; }));
   b.set(dense::hdr_from_missing, from_addrs == 0);
@@ -136,34 +140,35 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
     tokenize(display, budget, ignored, [&](std::string_view t) { b.token("from_name", t); });
   }
   // Reply-To, Return-Path.
-  const auto* reply_to = msg.header("Reply-To");
+  const auto* reply_to = headers.first(known_header::reply_to);
   b.set(dense::hdr_reply_to_present, reply_to != nullptr);
   bool rt_mismatch = false;
   if (reply_to != nullptr)
-    for (const auto& m : parse_mailboxes(reply_to->value)) rt_mismatch = rt_mismatch || domains_differ(m.address, sc);
+    for (const auto& m : parse_mailboxes(reply_to->value())) rt_mismatch = rt_mismatch || domains_differ(m.address, sc);
   b.set(dense::hdr_reply_to_mismatch, rt_mismatch);
-  const auto* return_path = msg.header("Return-Path");
+  const auto* return_path = headers.first(known_header::return_path);
   b.set(dense::hdr_return_path_present, return_path != nullptr);
   bool rp_mismatch = false;
   if (return_path != nullptr)
-    for (const auto& m : parse_mailboxes(return_path->value)) rp_mismatch = rp_mismatch || domains_differ(m.address, sc);
+    for (const auto& m : parse_mailboxes(return_path->value())) rp_mismatch = rp_mismatch || domains_differ(m.address, sc);
   b.set(dense::hdr_return_path_mismatch, rp_mismatch);
   // Recipients: counted, never tokenised.
-  const auto* to = msg.header("To");
+  const auto* to = headers.first(known_header::to);
   b.set(dense::hdr_to_missing, to == nullptr);
   std::size_t rcpts = 0;
-  for (std::string_view h : {"To", "Cc"})
-    for (const auto* f : msg.all_headers(h))
-      for (const auto& m : parse_mailboxes(f->value)) rcpts += m.address.find('@') != std::string::npos ? 1 : 0;
+  for (known_header h : {known_header::to, known_header::cc})
+    headers.every(h, [&](const mime::header_field& f) {
+      for (const auto& m : parse_mailboxes(f.value())) rcpts += m.address.find('@') != std::string::npos ? 1 : 0;
+    });
   b.set_count(dense::hdr_recipient_addrs, std::min<std::size_t>(rcpts, 1000));
-  bool undisclosed = to != nullptr && (trim(to->value).empty() || icontains(to->value, "undisclosed") ||
-                                       (to->value.find(":;") != std::string::npos));
+  bool undisclosed = to != nullptr && (trim(to->value()).empty() || icontains(to->value(), "undisclosed") ||
+                                       (to->value().find(":;") != std::string_view::npos));
   b.set(dense::hdr_undisclosed, undisclosed);
   // Message-ID.
-  const auto* mid = msg.header("Message-ID");
+  const auto* mid = headers.first(known_header::message_id);
   b.set(dense::hdr_msgid_missing, mid == nullptr);
   if (mid != nullptr) {
-    std::string_view v = trim(mid->value);
+    std::string_view v = trim(mid->value());
     std::size_t lt = v.find('<'), gt = v.find('>', lt == std::string_view::npos ? 0 : lt);
     std::size_t at = v.rfind('@', gt);
     bool ok = lt != std::string_view::npos && gt != std::string_view::npos && at != std::string_view::npos && at > lt + 1 &&
@@ -176,36 +181,36 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
     b.set(dense::hdr_msgid_random_local, ok && random_looking(local));
   }
   // Date and the skew against the oldest Received hop (never the date itself).
-  const auto* date = msg.header("Date");
+  const auto* date = headers.first(known_header::date);
   b.set(dense::hdr_date_missing, date == nullptr);
   std::optional<std::int64_t> dt;
   if (date != nullptr) {
-    dt = parse_rfc5322_date(date->value);
+    dt = parse_rfc5322_date(date->value());
     b.set(dense::hdr_date_unparseable, !dt.has_value());
   }
-  auto received = msg.all_headers("Received");
-  b.set_count(dense::hdr_received_count, std::min<std::size_t>(received.size(), 100));
-  if (dt && !received.empty()) {
-    if (auto rt = received_time(received.back()->value)) {
+  const std::size_t received = headers.count(known_header::received);
+  b.set_count(dense::hdr_received_count, std::min<std::size_t>(received, 100));
+  if (dt && received != 0) {
+    if (auto rt = received_time(headers.last(known_header::received)->value())) {
       double diff = static_cast<double>(*dt - *rt);
       b.set(dense::hdr_date_skew_log, log2p1(std::fabs(diff) / 60.0));
       b.set(dense::hdr_date_after_received, diff > 3600.0);
     }
   }
   bool structured = msg.parts.size() > 1 || (!msg.parts.empty() && msg.parts[0].content_type != "text/plain");
-  b.set(dense::hdr_mime_version_missing, structured && msg.header("MIME-Version") == nullptr);
+  b.set(dense::hdr_mime_version_missing, structured && headers.first(known_header::mime_version) == nullptr);
   // Bulk signals.
-  b.set(dense::hdr_list_id, msg.header("List-Id") != nullptr);
-  b.set(dense::hdr_list_unsubscribe, msg.header("List-Unsubscribe") != nullptr);
-  std::string_view prec = trim(msg.header_value("Precedence"));
+  b.set(dense::hdr_list_id, headers.first(known_header::list_id) != nullptr);
+  b.set(dense::hdr_list_unsubscribe, headers.first(known_header::list_unsubscribe) != nullptr);
+  std::string_view prec = trim(headers.value(known_header::precedence));
   b.set(dense::hdr_precedence_bulk, iequals(prec, "bulk") || iequals(prec, "junk"));
   b.set(dense::hdr_precedence_list, iequals(prec, "list"));
-  const auto* auto_sub = msg.header("Auto-Submitted");
-  b.set(dense::hdr_auto_submitted, auto_sub != nullptr && !istarts_with(trim(auto_sub->value), "no"));
-  b.set(dense::hdr_in_reply_to, msg.header("In-Reply-To") != nullptr || msg.header("References") != nullptr);
+  const auto* auto_sub = headers.first(known_header::auto_submitted);
+  b.set(dense::hdr_auto_submitted, auto_sub != nullptr && !istarts_with(trim(auto_sub->value()), "no"));
+  b.set(dense::hdr_in_reply_to, headers.first(known_header::in_reply_to) != nullptr || headers.first(known_header::references) != nullptr);
   // Subject shape (tokens are added with the body, they share the token budget).
-  const auto* subj = msg.header("Subject");
-  std::string_view s = subj != nullptr ? trim(subj->value) : std::string_view{};
+  const auto* subj = headers.first(known_header::subject);
+  std::string_view s = subj != nullptr ? trim(subj->value()) : std::string_view{};
   b.set(dense::hdr_subject_missing, s.empty());
   std::size_t cps = 0, non_ascii = 0, upper = 0, letters = 0, excl = 0, quest = 0, cur = 0, words = 0;
   bool in_word = false;
@@ -235,21 +240,20 @@ void add_header_features(const mime::message& msg, const sender_context& sc, vec
   subject_prefixes(s, reply, forward);
   b.set(dense::hdr_subject_reply, reply);
   b.set(dense::hdr_subject_forward, forward);
-  b.set(dense::hdr_subject_encoded_word, subj != nullptr && subj->raw_value.find("=?") != std::string::npos);
-  const auto* from_h = msg.header("From");
-  b.set(dense::hdr_from_encoded_word, from_h != nullptr && from_h->raw_value.find("=?") != std::string::npos);
+  b.set(dense::hdr_subject_encoded_word, subj != nullptr && subj->raw_value().find("=?") != std::string_view::npos);
+  const auto* from_h = headers.first(known_header::from);
+  b.set(dense::hdr_from_encoded_word, from_h != nullptr && from_h->raw_value().find("=?") != std::string_view::npos);
 }
 
-void add_auth_features(const mime::message& msg, vector_builder& b) {
+void add_auth_features(const header_index& headers, vector_builder& b) {
   enum result { none = 0, fail = 1, pass = 2 };
   result spf = none, dkim = none, dmarc = none;
   auto fold = [](result& r, std::string_view v) {
     if (istarts_with(v, "pass")) r = pass;
     else if ((istarts_with(v, "fail") || istarts_with(v, "softfail") || istarts_with(v, "permerror")) && r != pass) r = fail;
   };
-  auto results = msg.all_headers("Authentication-Results");
-  for (const auto* h : results) {
-    std::string_view v = h->value;
+  headers.every(known_header::authentication_results, [&](const mime::header_field& h) {
+    std::string_view v = h.value();
     for (std::size_t i = 0; i < v.size(); ++i) {
       if (i > 0 && v[i - 1] != ' ' && v[i - 1] != ';' && v[i - 1] != '\t' && v[i - 1] != '\n') continue;
       std::string_view rest = v.substr(i);
@@ -257,7 +261,7 @@ void add_auth_features(const mime::message& msg, vector_builder& b) {
       else if (istarts_with(rest, "dkim=")) fold(dkim, rest.substr(5));
       else if (istarts_with(rest, "dmarc=")) fold(dmarc, rest.substr(6));
     }
-  }
+  });
   b.set(dense::auth_spf_pass, spf == pass);
   b.set(dense::auth_spf_fail, spf == fail);
   b.set(dense::auth_spf_none, spf == none);
@@ -267,17 +271,21 @@ void add_auth_features(const mime::message& msg, vector_builder& b) {
   b.set(dense::auth_dmarc_pass, dmarc == pass);
   b.set(dense::auth_dmarc_fail, dmarc == fail);
   b.set(dense::auth_dmarc_none, dmarc == none);
-  b.set(dense::auth_results_present, !results.empty());
-  b.set(dense::auth_dkim_signature, msg.header("DKIM-Signature") != nullptr);
+  b.set(dense::auth_results_present, headers.count(known_header::authentication_results) != 0);
+  b.set(dense::auth_dkim_signature, headers.first(known_header::dkim_signature) != nullptr);
 }
 
-void add_mailer_features(const mime::message& msg, vector_builder& b) {
-  std::string_view m = msg.header_value("X-Mailer");
-  if (m.empty()) m = msg.header_value("User-Agent");
-  if (m.empty()) m = msg.header_value("X-Newsreader");
+void add_mailer_features(const header_index& headers, vector_builder& b) {
+  std::string_view m = headers.value(known_header::x_mailer);
+  if (m.empty()) m = headers.value(known_header::user_agent);
+  if (m.empty()) m = headers.value(known_header::x_newsreader);
   m = trim(m);
+  // The needles are lower-case ASCII, so matching them in the lower-cased value once is
+  // the same as a case-insensitive search per needle, and lets find() use memchr.
+  const std::string lower = ascii_lower(m);
   auto any = [&](std::initializer_list<std::string_view> needles) {
-    return std::any_of(needles.begin(), needles.end(), [&](std::string_view n) { return icontains(m, n); });
+    return std::any_of(needles.begin(), needles.end(),
+                       [&](std::string_view n) { return lower.find(n) != std::string::npos; });
   };
   dense family = dense::mailer_other;
   if (m.empty()) family = dense::mailer_none;

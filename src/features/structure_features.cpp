@@ -58,7 +58,7 @@ void add_structure_features(const mime::message& msg, vector_builder& b) {
   // Body bytes only: the header section grows with every relay and filter on the way
   // (Exchange Online adds kilobytes), which says nothing about the sender.
   std::size_t header_bytes = 0;
-  for (const auto& h : msg.headers) header_bytes += h.name.size() + h.raw_value.size() + 2;
+  for (const auto& h : msg.headers) header_bytes += h.name().size() + h.raw_value().size() + 2;
   std::size_t body_bytes = msg.raw_size > header_bytes + 1 ? msg.raw_size - header_bytes - 1 : 0;
   b.set(dense::st_body_size_log, log2p1(static_cast<double>(body_bytes)));
   b.set_count(dense::st_parts, msg.parts.size());

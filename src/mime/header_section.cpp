@@ -1,6 +1,7 @@
 #include "header_section.hpp"
 
 #include <cstring>
+#include <memory>
 
 #include "rfc2047.hpp"
 #include "text_util.hpp"
@@ -20,37 +21,89 @@ std::size_t skip_to_body(std::string_view s, std::size_t pos) {
   return s.size();
 }
 
+// True when `s` holds a byte >= 0x80. Header sections run to kilobytes (trace, ARC and
+// DKIM fields) and are nearly always ASCII: 32 bytes are tested per step.
+bool any_eight_bit(std::string_view s) {
+  constexpr std::uint64_t high = 0x8080808080808080ULL;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 32; p += 32, n -= 32)
+    if ((load_u64(p) | load_u64(p + 8) | load_u64(p + 16) | load_u64(p + 24)) & high) return true;
+  return has_eight_bit(std::string_view(p, n));
+}
+
 // Where one field lies in the entity: name in [name_begin, colon), value up to `end`
 // (the EOL of its last line).
 struct field_span {
   std::size_t name_begin, colon, end;
 };
 
-header_field make_field(std::string_view entity, const field_span& span, defect_set& defects) {
+// Lays out one field over a copy of the section that starts at entity[base]: name and
+// raw value are slices of it, and so is the value when it is the trimmed raw value (most
+// fields); other values are appended to `extra`, their offsets relative to it.
+struct field_layout {
+  header_field::layout at;
+  bool value_in_extra = false;
+};
+
+field_layout make_field(std::string_view entity, std::size_t base, const field_span& span, std::string& extra,
+                        defect_set& defects) {
   std::string_view name = entity.substr(span.name_begin, span.colon - span.name_begin);
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
   std::string_view raw = entity.substr(span.colon + 1, span.end - span.colon - 1);
   if (name.empty()) defects.set(defect::bad_header);
-  const bool eight_bit_value = has_eight_bit(raw);
-  if (has_eight_bit(name) || eight_bit_value) defects.set(defect::eight_bit_header);
-  header_field f;
-  f.name = std::string(name);
-  f.raw_value = std::string(raw);
-  std::string unfolded = unfold(raw);
-  // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
-  if (!eight_bit_value && unfolded.find("=?") == std::string::npos) f.value = std::move(unfolded);
-  else f.value = decode_header_text(unfolded, defects);
+  const bool eight_bit_value = any_eight_bit(raw);
+  if (eight_bit_value || has_eight_bit(name)) defects.set(defect::eight_bit_header);
+  field_layout f;
+  f.at.name_offset = span.name_begin - base;
+  f.at.name_size = name.size();
+  f.at.raw_offset = span.colon + 1 - base;
+  f.at.raw_size = raw.size();
+  // Unfolding is trimming and then dropping every CR and LF: a trimmed value without
+  // either is its own unfolded form, a slice of the raw value.
+  const std::string_view trimmed = trim(raw);
+  const bool folded =
+      std::memchr(trimmed.data(), '\n', trimmed.size()) || std::memchr(trimmed.data(), '\r', trimmed.size());
+  if (!folded) {
+    // Most values hold neither encoded-words nor 8-bit bytes: they decode to themselves.
+    if (!eight_bit_value && trimmed.find("=?") == std::string_view::npos) {
+      f.at.value_offset = static_cast<std::size_t>(trimmed.data() - entity.data()) - base;
+      f.at.value_size = trimmed.size();
+      return f;
+    }
+    f.value_in_extra = true;
+    f.at.value_offset = extra.size();
+    extra.append(decode_header_text(trimmed, defects));
+    f.at.value_size = extra.size() - f.at.value_offset;
+    return f;
+  }
+  // Folded: unfolded straight into `extra`, where it stays unless it needs decoding.
+  f.value_in_extra = true;
+  f.at.value_offset = extra.size();
+  unfold_into(extra, raw);
+  const std::string_view unfolded = std::string_view(extra).substr(f.at.value_offset);
+  if (eight_bit_value || unfolded.find("=?") != std::string_view::npos) {
+    const std::string text(unfolded);  // `extra` is appended to below
+    extra.resize(f.at.value_offset);
+    extra.append(decode_header_text(text, defects));
+  }
+  f.at.value_size = extra.size() - f.at.value_offset;
   return f;
 }
 
 }  // namespace
 
 std::string unfold(std::string_view raw) {
+  std::string out;
+  unfold_into(out, raw);
+  return out;
+}
+
+void unfold_into(std::string& out, std::string_view raw) {
   // Trimming first gives the same result (trim drops CR and LF as well) and copies less;
   // the text between line breaks is then appended a line at a time.
   std::string_view s = trim(raw);
-  std::string out;
-  out.reserve(s.size());
+  out.reserve(out.size() + s.size());
   while (!s.empty()) {
     const void* nl = std::memchr(s.data(), '\n', s.size());
     std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) : s.size();
@@ -64,7 +117,6 @@ std::string unfold(std::string_view raw) {
     }
     s.remove_prefix(nl ? len + 1 : len);
   }
-  return out;
 }
 
 namespace {
@@ -140,14 +192,29 @@ std::size_t locate_fields(std::string_view entity, const limits& lim, std::uint3
 
 header_section parse_header_section(std::string_view entity, const limits& lim, std::uint32_t& headers_left,
                                     defect_set& defects) {
-  // Fields are located first and built afterwards, so that the vector of header_field
-  // (three strings each) is allocated once instead of growing field by field.
+  // Fields are located first and built afterwards, so that the vector of header_field is
+  // allocated once, and all the fields share one buffer: the section's bytes from the
+  // first field to the end of the last, followed by the values that are not slices of it.
   std::vector<field_span> spans;
   spans.reserve(32);
   header_section out;
   out.body_offset = locate_fields(entity, lim, headers_left, defects, spans);
-  out.fields.reserve(spans.size());
-  for (const field_span& span : spans) out.fields.push_back(make_field(entity, span, defects));
+  if (spans.empty()) return out;
+  const std::size_t base = spans.front().name_begin;
+  const std::string_view section = entity.substr(base, spans.back().end - base);
+  std::vector<field_layout> layouts;
+  layouts.reserve(spans.size());
+  std::string extra;
+  for (const field_span& span : spans) layouts.push_back(make_field(entity, base, span, extra, defects));
+  std::string text;
+  text.reserve(section.size() + extra.size());
+  text.append(section).append(extra);
+  const auto buffer = std::make_shared<const std::string>(std::move(text));
+  out.fields.reserve(layouts.size());
+  for (field_layout& f : layouts) {
+    if (f.value_in_extra) f.at.value_offset += section.size();
+    out.fields.emplace_back(buffer, f.at);
+  }
   return out;
 }
 

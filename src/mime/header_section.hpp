@@ -25,5 +25,7 @@ struct header_section {
 
 // Removes folding line breaks (CR/LF followed by whitespace) and trims the result.
 [[nodiscard]] std::string unfold(std::string_view raw_value);
+// The same, appended to `out`.
+void unfold_into(std::string& out, std::string_view raw_value);
 
 }  // namespace mailtriage::mime::detail

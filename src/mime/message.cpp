@@ -6,22 +6,34 @@ namespace mailtriage::mime {
 
 using detail::iequals;
 
+header_field::header_field(std::string_view name, std::string_view raw_value, std::string_view value) {
+  std::string text;
+  text.reserve(name.size() + raw_value.size() + value.size());
+  text.append(name).append(raw_value).append(value);
+  const std::size_t n = name.size(), r = raw_value.size();
+  *this = header_field(std::make_shared<const std::string>(std::move(text)),
+                       layout{0, n, n, r, n + r, value.size()});
+}
+
+header_field::header_field(std::shared_ptr<const std::string> buffer, const layout& at)
+    : buffer_(std::move(buffer)), base_(buffer_->data()), at_(at) {}
+
 const header_field* find_header(const std::vector<header_field>& headers, std::string_view name) {
   for (const auto& h : headers)
-    if (iequals(h.name, name)) return &h;
+    if (iequals(h.name(), name)) return &h;
   return nullptr;
 }
 
 std::vector<const header_field*> find_headers(const std::vector<header_field>& headers, std::string_view name) {
   std::vector<const header_field*> out;
   for (const auto& h : headers)
-    if (iequals(h.name, name)) out.push_back(&h);
+    if (iequals(h.name(), name)) out.push_back(&h);
   return out;
 }
 
 std::string_view message::header_value(std::string_view name) const {
   const header_field* h = header(name);
-  return h ? std::string_view(h->value) : std::string_view();
+  return h ? h->value() : std::string_view();
 }
 
 namespace {

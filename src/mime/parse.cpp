@@ -183,7 +183,7 @@ void parse_entity(context& ctx, std::string_view entity, int parent, std::uint32
   p.depth = depth;
   std::string boundary;
   if (const header_field* ct = find_header(hs.fields, "content-type")) {
-    content_header h = parse_content_header(unfold(ct->raw_value), msg.defects);
+    content_header h = parse_content_header(unfold(ct->raw_value()), msg.defects);
     if (h.value.find('/') != std::string::npos) p.content_type = std::move(h.value);
     else p.content_type = std::string(default_type);
     if (const std::string* cs = h.param("charset")) p.charset = to_lower(*cs);
@@ -194,12 +194,12 @@ void parse_entity(context& ctx, std::string_view entity, int parent, std::uint32
     p.content_type = std::string(default_type);
   }
   if (const header_field* cd = find_header(hs.fields, "content-disposition")) {
-    content_header h = parse_content_header(unfold(cd->raw_value), msg.defects);
+    content_header h = parse_content_header(unfold(cd->raw_value()), msg.defects);
     p.disposition = std::move(h.value);
     if (const std::string* fn = h.param("filename"); fn && !fn->empty()) p.filename = *fn;
   }
   if (const header_field* te = find_header(hs.fields, "content-transfer-encoding"))
-    p.transfer_encoding = to_lower(trim(unfold(te->raw_value)));
+    p.transfer_encoding = to_lower(trim(unfold(te->raw_value())));
 
   std::string_view body = entity.substr(hs.body_offset);
   p.raw_size = body.size();
@@ -274,7 +274,7 @@ void check_top_headers(message& msg) {
   int counts[std::size(critical)] = {};
   for (const auto& h : msg.headers)
     for (std::size_t i = 0; i < std::size(critical); ++i)
-      if (iequals(h.name, critical[i])) ++counts[i];
+      if (iequals(h.name(), critical[i])) ++counts[i];
   for (int c : counts)
     if (c > 1) msg.defects.set(defect::duplicate_critical_header);
   if (msg.headers.empty() || counts[0] == 0 || counts[3] == 0) msg.defects.set(defect::missing_headers);

@@ -17,6 +17,19 @@ struct encoded_word {
   std::size_t end = 0;  // offset just past "?="
 };
 
+// True when `s` holds a space, tab, CR or LF; eight bytes at a time (encoded-word texts
+// run to 60 characters and more, and every word is checked).
+bool has_space(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    const std::uint64_t w = load_u64(s.data() + i);
+    if (bytes_equal(w, ' ') | bytes_equal(w, '\t') | bytes_equal(w, '\r') | bytes_equal(w, '\n')) return true;
+  }
+  for (; i < s.size(); ++i)
+    if (is_space(s[i])) return true;
+  return false;
+}
+
 // Parses an encoded-word starting at value[pos] == '='; false when it is not one.
 bool parse_word(std::string_view value, std::size_t pos, encoded_word& w) {
   if (pos + 1 >= value.size() || value[pos + 1] != '?') return false;
@@ -33,8 +46,7 @@ bool parse_word(std::string_view value, std::size_t pos, encoded_word& w) {
   if (close == std::string_view::npos) return false;
   close += text_begin;
   std::string_view text = value.substr(text_begin, close - text_begin);
-  for (char c : text)
-    if (is_space(c)) return false;  // encoded-words contain no whitespace
+  if (has_space(text)) return false;  // encoded-words contain no whitespace
   for (char c : value.substr(cs_begin, q1 - cs_begin))
     if (is_space(c) || c == '=') return false;
   w = {value.substr(cs_begin, q1 - cs_begin), enc, text, close + 2};
@@ -55,15 +67,15 @@ void append_plain(std::string& out, std::string_view text) {
 std::string decode_header_text(std::string_view value, defect_set& defects) {
   std::string out;
   out.reserve(value.size());
-  std::string pending;          // decoded bytes of adjacent words in one charset
-  std::string pending_charset;  // lower-case
+  std::string pending;                // decoded bytes of adjacent words in one charset
+  std::string_view pending_charset;   // as written (any case), RFC 2231 language cut off
   auto flush = [&] {
     if (pending_charset.empty() && pending.empty()) return;
-    conversion c = to_utf8(pending, pending_charset);
+    conversion c = to_utf8(pending, to_lower(pending_charset));
     if (c.bad) defects.set(defect::bad_charset);
     out.append(c.text);
     pending.clear();
-    pending_charset.clear();
+    pending_charset = {};
   };
   std::size_t plain_begin = 0;  // start of text not yet copied
   std::size_t pos = value.find("=?");
@@ -76,12 +88,12 @@ std::string decode_header_text(std::string_view value, defect_set& defects) {
     }
     std::string_view gap = value.substr(plain_begin, pos - plain_begin);
     bool gap_is_space = trim(gap).empty();
-    std::string cs = to_lower(w.charset);
-    if (auto star = cs.find('*'); star != std::string::npos) cs.resize(star);
+    // Compared case-insensitively and lower-cased once per run of words, at the flush.
+    std::string_view cs = w.charset.substr(0, w.charset.find('*'));
     if (!(last_was_word && gap_is_space)) {
       flush();
       append_plain(out, gap);
-    } else if (cs != pending_charset) {
+    } else if (!iequals(cs, pending_charset)) {
       flush();
     }
     decoded d;

@@ -45,7 +45,7 @@ TEST(MimeStructure, NestedMixedWithEmbeddedMessage) {
   EXPECT_EQ(m.parts[9].parent, 8);
   EXPECT_EQ(m.parts[9].depth, 2u);
   ASSERT_NE(find_header(m.parts[9].headers, "subject"), nullptr);
-  EXPECT_EQ(find_header(m.parts[9].headers, "subject")->value, "forwarded");
+  EXPECT_EQ(find_header(m.parts[9].headers, "subject")->value(), "forwarded");
   EXPECT_TRUE(contains(m.plain_text(), "Please find the files attached."));
   EXPECT_TRUE(contains(m.plain_text(), "Inner body text."));
   EXPECT_EQ(m.attachments.size(), 4u);

@@ -5,6 +5,7 @@
 // concurrent const access is safe, mutation needs external locking.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,10 +16,52 @@
 
 namespace mailtriage::mime {
 
-struct header_field {
-  std::string name;       // as written (case preserved), without the colon
-  std::string raw_value;  // bytes after the colon, folding CRLFs kept, trailing EOL removed
-  std::string value;      // unfolded, trimmed, RFC 2047 decoded, UTF-8
+// One header field. Its texts live in an immutable buffer shared by all the fields of one
+// header section (the parser copies the section once, and appends only the values that
+// differ from a slice of their raw value: folded, encoded or 8-bit ones), so building a
+// message costs one allocation per header section instead of two or three per field.
+// The buffer is reference-counted and never changes once fields point into it: copies and
+// moves of fields (and of the messages holding them) keep every view valid, and concurrent
+// const access is safe. A view returned by an accessor is valid while some field sharing
+// that buffer is alive.
+class header_field {
+ public:
+  // Where the three texts lie in a shared buffer.
+  struct layout {
+    std::size_t name_offset = 0, name_size = 0;
+    std::size_t raw_offset = 0, raw_size = 0;
+    std::size_t value_offset = 0, value_size = 0;
+  };
+
+  header_field() = default;
+  // A field with its own buffer (copies the texts).
+  header_field(std::string_view name, std::string_view raw_value, std::string_view value);
+  // A field whose texts lie in `buffer` at `at` (all ranges must be inside it).
+  header_field(std::shared_ptr<const std::string> buffer, const layout& at);
+  header_field(const header_field&) = default;
+  header_field& operator=(const header_field&) = default;
+  // A moved-from field is empty (not left pointing into a buffer it no longer holds).
+  header_field(header_field&& other) noexcept
+      : buffer_(std::move(other.buffer_)), base_(std::exchange(other.base_, "")), at_(std::exchange(other.at_, {})) {}
+  header_field& operator=(header_field&& other) noexcept {
+    buffer_ = std::move(other.buffer_);
+    base_ = std::exchange(other.base_, "");
+    at_ = std::exchange(other.at_, {});
+    return *this;
+  }
+  ~header_field() = default;
+
+  // As written (case preserved), without the colon.
+  [[nodiscard]] std::string_view name() const { return {base_ + at_.name_offset, at_.name_size}; }
+  // Bytes after the colon, folding CRLFs kept, trailing EOL removed.
+  [[nodiscard]] std::string_view raw_value() const { return {base_ + at_.raw_offset, at_.raw_size}; }
+  // Unfolded, trimmed, RFC 2047 decoded, UTF-8.
+  [[nodiscard]] std::string_view value() const { return {base_ + at_.value_offset, at_.value_size}; }
+
+ private:
+  std::shared_ptr<const std::string> buffer_;
+  const char* base_ = "";  // buffer_->data(): stable, since the buffer never changes
+  layout at_;
 };
 
 // Case-insensitive header lookups over an ordered field list.
