@@ -32,7 +32,10 @@ std::uint32_t header_counts::add(std::string_view name) {
       s.offset = static_cast<std::uint32_t>(names_.size());
       s.length = static_cast<std::uint32_t>(name.size());
       s.count = 1;
-      for (char c : name) names_ += util::ascii_lower(c);
+      const std::size_t at = names_.size();
+      names_.resize(at + name.size());
+      std::transform(name.begin(), name.end(), names_.begin() + static_cast<std::ptrdiff_t>(at),
+                     [](char c) { return util::ascii_lower(c); });
       ++used_;
       return 1;
     }
@@ -50,6 +53,9 @@ void header_counts::clear() {
 void header_counts::grow() {
   std::vector<slot> old = std::move(slots_);
   slots_.assign(std::max(kInitialSlots, old.size() * 2), slot{});
+  // Names average under 16 bytes: room for a table's worth, so the string is not
+  // regrown a few bytes at a time (each connection starts a fresh table).
+  names_.reserve(slots_.size() / 2 * 16);
   const std::size_t mask = slots_.size() - 1;
   for (const slot& s : old) {
     if (s.count == 0) continue;
