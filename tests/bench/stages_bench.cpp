@@ -82,6 +82,18 @@ void count(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
 }
 
+// The loop every stage benchmark runs: `work` on each corpus item, every iteration, its
+// result kept from the optimiser; then the corpus counts (messages, bytes).
+template <class Items, class Work>
+void each_message(benchmark::State& state, const Items& items, Work&& work) {
+  for (auto _ : state)
+    for (const auto& item : items) {
+      auto result = work(item);
+      benchmark::DoNotOptimize(result);
+    }
+  count(state);
+}
+
 // The frames Postfix's milter8 sends for one message after negotiation (macros,
 // connect, HELO, MAIL, RCPT, DATA, headers, EOH, 64 KiB body chunks, EOM), encoded.
 std::string postfix_stream(const std::string& raw) {
@@ -208,13 +220,7 @@ void BM_session(benchmark::State& state) {
 BENCHMARK(BM_session)->Name("session")->Unit(benchmark::kMillisecond);
 
 void BM_parse(benchmark::State& state) {
-  const auto& c = messages();
-  for (auto _ : state)
-    for (const auto& raw : c.raw) {
-      auto m = mime::parse(raw);
-      benchmark::DoNotOptimize(m);
-    }
-  count(state);
+  each_message(state, messages().raw, [](const std::string& raw) { return mime::parse(raw); });
 }
 BENCHMARK(BM_parse)->Name("parse")->Unit(benchmark::kMillisecond);
 
@@ -244,39 +250,23 @@ const prepared& prep() {
 }
 
 void BM_extract(benchmark::State& state) {
-  const auto& p = prep();
   const auto& sc = the_scorer();
-  for (auto _ : state)
-    for (const auto& m : p.parsed) {
-      features::token_names names;
-      auto ex = sc.extract(m, {}, names);
-      benchmark::DoNotOptimize(ex);
-    }
-  count(state);
+  each_message(state, prep().parsed, [&](const mime::message& m) {
+    features::token_names names;
+    return sc.extract(m, {}, names);
+  });
 }
 BENCHMARK(BM_extract)->Name("extract")->Unit(benchmark::kMillisecond);
 
 void BM_predict(benchmark::State& state) {
-  const auto& p = prep();
   model::tree_explainer ex(the_scorer().model().model);
-  for (auto _ : state)
-    for (const auto& [cols, vals] : p.rows) {
-      auto probs = ex.predict(cols, vals);
-      benchmark::DoNotOptimize(probs);
-    }
-  count(state);
+  each_message(state, prep().rows, [&](const auto& row) { return ex.predict(row.first, row.second); });
 }
 BENCHMARK(BM_predict)->Name("predict")->Unit(benchmark::kMillisecond);
 
 void BM_reasons(benchmark::State& state) {
-  const auto& p = prep();
   model::tree_explainer ex(the_scorer().model().model);
-  for (auto _ : state)
-    for (const auto& [cols, vals] : p.rows) {
-      auto c = ex.contributions(cols, vals, 1);
-      benchmark::DoNotOptimize(c);
-    }
-  count(state);
+  each_message(state, prep().rows, [&](const auto& row) { return ex.contributions(row.first, row.second, 1); });
 }
 BENCHMARK(BM_reasons)->Name("reasons")->Unit(benchmark::kMillisecond);
 
@@ -307,12 +297,8 @@ void BM_policy(benchmark::State& state) {
   inbound.push_back({"From", 1, {}});
   inbound.push_back({"X-Mailtriage", 1, {}});
   const std::string key = "0123456789abcdef0123456789abcdef";
-  for (auto _ : state)
-    for (const auto& v : verdicts) {
-      auto o = policy::decide(cfg.policy, v, facts, inbound, key);
-      benchmark::DoNotOptimize(o);
-    }
-  count(state);
+  each_message(state, verdicts,
+               [&](const policy::verdict& v) { return policy::decide(cfg.policy, v, facts, inbound, key); });
 }
 BENCHMARK(BM_policy)->Name("policy")->Unit(benchmark::kMillisecond);
 
@@ -332,12 +318,7 @@ void BM_engine(benchmark::State& state) {
     }
   }
   auto e = the_engine();
-  for (auto _ : state)
-    for (const auto& t : txns) {
-      auto d = e->judge(t);
-      benchmark::DoNotOptimize(d);
-    }
-  count(state);
+  each_message(state, txns, [&](const milter::transaction& t) { return e->judge(t); });
 }
 BENCHMARK(BM_engine)->Name("engine")->Unit(benchmark::kMillisecond);
 
