@@ -38,7 +38,7 @@ std::string text_host(std::string_view text) {
     std::size_t slash = w.find('/');
     if (slash != std::string_view::npos) w = w.substr(0, slash);
     while (!w.empty() && (w.back() == '.' || w.back() == ',' || w.back() == ':' || w.back() == ';')) w.remove_suffix(1);
-    if (w.find('@') == std::string_view::npos && looks_like_domain(w)) return ascii_lower(w);
+    if (w.find('@') == std::string_view::npos && looks_like_domain(w)) return to_lower(w);
   }
   return {};
 }

@@ -6,7 +6,6 @@
 namespace mailtriage::features::detail {
 namespace {
 
-char lower(char c) { return util::ascii_lower(c); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -25,14 +24,12 @@ constexpr std::array<std::string_view, 30> kShorteners = {
 
 }  // namespace
 
-std::string ascii_lower(std::string_view s) { return util::to_lower(s); }
-
 bool icontains(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
   if (hay.size() < needle.size()) return false;
-  const char first = lower(needle[0]);
+  const char first = util::ascii_lower(needle[0]);
   for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (lower(hay[i]) == first && iequals(hay.substr(i, needle.size()), needle)) return true;
+    if (util::ascii_lower(hay[i]) == first && iequals(hay.substr(i, needle.size()), needle)) return true;
   return false;
 }
 
@@ -75,18 +72,18 @@ std::string registrable_domain(std::string_view host) {
   host = trim(host);
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
   if (host.empty()) return {};
-  if (is_ip_literal(host)) return ascii_lower(host);
+  if (is_ip_literal(host)) return to_lower(host);
   std::size_t last = host.rfind('.');
-  if (last == std::string_view::npos) return ascii_lower(host);
+  if (last == std::string_view::npos) return to_lower(host);
   std::size_t second = last == 0 ? std::string_view::npos : host.rfind('.', last - 1);
-  if (second == std::string_view::npos) return ascii_lower(host);
+  if (second == std::string_view::npos) return to_lower(host);
   std::string_view tld = host.substr(last + 1);
   std::string_view sld = host.substr(second + 1, last - second - 1);
   bool multi = tld.size() == 2 && std::any_of(kSecondLevel.begin(), kSecondLevel.end(),
                                               [&](std::string_view s) { return iequals(s, sld); });
-  if (!multi) return ascii_lower(host.substr(second + 1));
+  if (!multi) return to_lower(host.substr(second + 1));
   std::size_t third = second == 0 ? std::string_view::npos : host.rfind('.', second - 1);
-  return ascii_lower(third == std::string_view::npos ? host : host.substr(third + 1));
+  return to_lower(third == std::string_view::npos ? host : host.substr(third + 1));
 }
 
 std::string address_domain(std::string_view addr) {
@@ -94,7 +91,7 @@ std::string address_domain(std::string_view addr) {
   if (at == std::string_view::npos) return {};
   std::string_view d = trim(addr.substr(at + 1));
   while (!d.empty() && (d.back() == '>' || d.back() == '.')) d.remove_suffix(1);
-  return ascii_lower(d);
+  return to_lower(d);
 }
 
 std::vector<mailbox> parse_mailboxes(std::string_view value) {
@@ -185,7 +182,7 @@ bool parse_url(std::string_view url, url_parts& out) {
   std::size_t start = 0;
   std::size_t colon = url.find("://");
   if (colon != std::string_view::npos && colon > 0 && colon < 16) {
-    out.scheme = ascii_lower(url.substr(0, colon));
+    out.scheme = to_lower(url.substr(0, colon));
     start = colon + 3;
   } else if (istarts_with(url, "www.")) {
     start = 0;
@@ -216,7 +213,7 @@ bool parse_url(std::string_view url, url_parts& out) {
   }
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
   if (host.empty() || host.size() > 255) return false;
-  out.host = ascii_lower(host);
+  out.host = to_lower(host);
   return true;
 }
 

@@ -9,9 +9,9 @@
 
 namespace mailtriage::features::detail {
 
-[[nodiscard]] std::string ascii_lower(std::string_view s);
 using util::iequals;
 using util::istarts_with;
+using util::to_lower;
 [[nodiscard]] bool icontains(std::string_view hay, std::string_view needle);
 [[nodiscard]] std::string_view trim(std::string_view s);
 

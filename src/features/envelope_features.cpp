@@ -30,7 +30,7 @@ addr_class classify(std::string_view a) {
   if (a.empty()) return addr_class::none;
   if (is_ipv4(a)) return classify_ipv4(a);
   if (!is_ip_literal(a)) return addr_class::none;
-  std::string l = ascii_lower(a);
+  std::string l = to_lower(a);
   if (l == "::1") return addr_class::loopback;
   if (l.rfind("::ffff:", 0) == 0 && is_ipv4(std::string_view(l).substr(7))) return classify_ipv4(std::string_view(l).substr(7));
   if (l.rfind("fc", 0) == 0 || l.rfind("fd", 0) == 0 || l.rfind("fe8", 0) == 0 || l.rfind("fe9", 0) == 0 ||

@@ -282,7 +282,7 @@ void add_mailer_features(const header_index& headers, vector_builder& b) {
   m = trim(m);
   // The needles are lower-case ASCII, so matching them in the lower-cased value once is
   // the same as a case-insensitive search per needle, and lets find() use memchr.
-  const std::string lower = ascii_lower(m);
+  const std::string lower = to_lower(m);
   auto any = [&](std::initializer_list<std::string_view> needles) {
     return std::any_of(needles.begin(), needles.end(),
                        [&](std::string_view n) { return lower.find(n) != std::string::npos; });

@@ -46,10 +46,10 @@ void extensions(std::string_view name, std::string& last, std::string& prev) {
   while (!name.empty() && (name.back() == '.' || name.back() == ' ' || name.back() == '"')) name.remove_suffix(1);
   std::size_t dot = name.rfind('.');
   if (dot == std::string_view::npos || name.size() - dot - 1 > 10) return;
-  last = ascii_lower(name.substr(dot + 1));
+  last = to_lower(name.substr(dot + 1));
   std::string_view head = trim(name.substr(0, dot));
   std::size_t dot2 = head.rfind('.');
-  if (dot2 != std::string_view::npos && head.size() - dot2 - 1 <= 5) prev = ascii_lower(head.substr(dot2 + 1));
+  if (dot2 != std::string_view::npos && head.size() - dot2 - 1 <= 5) prev = to_lower(head.substr(dot2 + 1));
 }
 
 }  // namespace

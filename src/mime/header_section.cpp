@@ -21,17 +21,6 @@ std::size_t skip_to_body(std::string_view s, std::size_t pos) {
   return s.size();
 }
 
-// True when `s` holds a byte >= 0x80. Header sections run to kilobytes (trace, ARC and
-// DKIM fields) and are nearly always ASCII: 32 bytes are tested per step.
-bool any_eight_bit(std::string_view s) {
-  constexpr std::uint64_t high = 0x8080808080808080ULL;
-  const char* p = s.data();
-  std::size_t n = s.size();
-  for (; n >= 32; p += 32, n -= 32)
-    if ((load_u64(p) | load_u64(p + 8) | load_u64(p + 16) | load_u64(p + 24)) & high) return true;
-  return has_eight_bit(std::string_view(p, n));
-}
-
 // Where one field lies in the entity: name in [name_begin, colon), value up to `end`
 // (the EOL of its last line).
 struct field_span {
@@ -52,7 +41,7 @@ field_layout make_field(std::string_view entity, std::size_t base, const field_s
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
   std::string_view raw = entity.substr(span.colon + 1, span.end - span.colon - 1);
   if (name.empty()) defects.set(defect::bad_header);
-  const bool eight_bit_value = any_eight_bit(raw);
+  const bool eight_bit_value = has_eight_bit(raw);
   if (eight_bit_value || has_eight_bit(name)) defects.set(defect::eight_bit_header);
   field_layout f;
   f.at.name_offset = span.name_begin - base;

@@ -36,11 +36,16 @@ using util::to_lower;
   return w;
 }
 
-// Length of the leading run of ASCII bytes, eight at a time: it runs over whole decoded
-// bodies, which are mostly ASCII.
+// Length of the leading run of ASCII bytes: it runs over whole decoded bodies and header
+// sections, which are nearly always ASCII, so 32 bytes are tested per step, then 8, then 1.
 [[nodiscard]] inline std::size_t ascii_prefix_length(std::string_view s) {
+  constexpr std::uint64_t high = 0x8080808080808080ULL;
+  const char* p = s.data();
   std::size_t i = 0;
-  while (i + 8 <= s.size() && !(load_u64(s.data() + i) & 0x8080808080808080ULL)) i += 8;
+  while (i + 32 <= s.size() &&
+         !((load_u64(p + i) | load_u64(p + i + 8) | load_u64(p + i + 16) | load_u64(p + i + 24)) & high))
+    i += 32;
+  while (i + 8 <= s.size() && !(load_u64(p + i) & high)) i += 8;
   while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
   return i;
 }

@@ -18,7 +18,7 @@ namespace mailtriage::policy {
 namespace {
 
 using util::istarts_with;
-std::string lower(std::string_view s) { return util::to_lower(s); }
+using util::to_lower;
 
 // Header values we write come partly from the message (reason tokens) and the
 // configuration: no control bytes, so nothing can start a new header line. Takes the
@@ -53,7 +53,7 @@ std::string domain_of(std::string_view address) {
   if (!address.empty() && address.front() == '<') address.remove_prefix(1);
   if (!address.empty() && address.back() == '>') address.remove_suffix(1);
   auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : lower(address.substr(at + 1));
+  return at == std::string_view::npos ? std::string() : to_lower(address.substr(at + 1));
 }
 
 // What printf's "%.<decimals>f" (with `plus`, "%+.<decimals>f") writes for the float
@@ -217,7 +217,7 @@ std::string field_of(const std::string& value, const std::string& key) {
 }  // namespace
 
 bool domain_matches(std::string_view domain, std::string_view pattern) {
-  std::string d = lower(domain), p = lower(pattern);
+  std::string d = to_lower(domain), p = to_lower(pattern);
   if (p.empty() || d.empty()) return false;
   if (d == p) return true;
   return d.size() > p.size() && d.ends_with(p) && d[d.size() - p.size() - 1] == '.';
