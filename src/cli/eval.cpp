@@ -11,6 +11,7 @@
 #include "corpus.hpp"
 #include "dataset.hpp"
 #include "mailtriage/engine/load.hpp"
+#include "mailtriage/features/freemail.hpp"
 #include "mailtriage/features/schema.hpp"
 #include "mailtriage/model/evaluation.hpp"
 #include "mailtriage/util/json_writer.hpp"
@@ -29,17 +30,6 @@ constexpr const char* kUsage =
     "built-in model.\n"
     "  --json FILE   write the report as JSON (default: standard output)\n"
     "  --html FILE   write the self-contained HTML report\n";
-
-bool is_freemail(const std::string& domain) {
-  static const char* const kFree[] = {"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com",
-                                      "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mail.ru",
-                                      "yandex.ru", "gmx.de", "gmx.net", "web.de", "protonmail.com", "proton.me",
-                                      "qq.com", "163.com", "126.com", "zoho.com", "mail.com", "yahoo.co.uk",
-                                      "hotmail.co.uk", "excite.com", "netscape.net", "earthlink.net", "juno.com"};
-  for (const char* f : kFree)
-    if (domain == f) return true;
-  return false;
-}
 
 std::string size_band(std::size_t bytes) {
   if (bytes < 5 * 1024) return "<5 KiB";
@@ -101,7 +91,7 @@ int eval_main(const std::vector<std::string>& argv) {
         {"charset", m.charset},
         {"size", size_band(m.bytes)},
         {"format", m.html && m.plain ? "html+plain" : m.html ? "html only" : m.plain ? "plain only" : "no text"},
-        {"sender", m.from_domain.empty() ? "no address" : is_freemail(m.from_domain) ? "free-mail" : "other"}};
+        {"sender", m.from_domain.empty() ? "no address" : features::is_freemail(m.from_domain) ? "free-mail" : "other"}};
     if (auto it = origins.find(file_name_of(m.path)); it != origins.end())
       keys.emplace_back("subsource", it->second.subsource);
     for (auto& key : keys) {

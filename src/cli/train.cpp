@@ -47,8 +47,9 @@ constexpr const char* kUsage =
     "  --no-token-evidence    no naive-Bayes token evidence layer under the trees\n"
     "  --min-token-df N       trees only see token columns present in at least N training\n"
     "                         messages (1: all); rarer tokens still feed the token evidence\n"
-    "  --refit                after early stopping and thresholds on the validation split,\n"
-    "                         train the shipped trees again on every message\n";
+    "  --no-refit             ship the early-stopped trees as they are; by default, once\n"
+    "                         the validation split has chosen the rounds and thresholds,\n"
+    "                         the shipped trees are trained again on every message\n";
 
 std::string iso_date(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -62,7 +63,7 @@ std::string iso_date(std::int64_t t) {
 }  // namespace
 
 int train_main(const std::vector<std::string>& argv) {
-  arg_parser a(argv, kUsage, {"--no-token-evidence", "--refit"});
+  arg_parser a(argv, kUsage, {"--no-token-evidence", "--refit", "--no-refit"});
   std::string out = a.text({"-o", "--out"}, "");
   std::string negative = a.text({"--negative"}, "ham");
   double target_fpr = a.real({"--target-fpr"}, 0.001);
@@ -83,7 +84,11 @@ int train_main(const std::vector<std::string>& argv) {
   auto weight_specs = a.list({"--weight"});
   std::string description = a.text({"--description"}, "");
   const bool evidence_layer = !a.flag({"--no-token-evidence"});
-  const bool refit = a.flag({"--refit"});
+  // Refitting is the default: in five-fold cross-validation on the developer corpus the
+  // refitted trees had the lower log loss and the higher recall at 0.1-1% false positives
+  // with both seeds tried. --refit, the former opt-in, is still accepted.
+  (void)a.flag({"--refit"});
+  const bool refit = !a.flag({"--no-refit"});
   const std::int64_t min_df_arg = a.integer({"--min-token-df"}, 1);
   auto paths = a.positional();
   if (a.help()) return 0;
@@ -193,7 +198,7 @@ int train_main(const std::vector<std::string>& argv) {
   auto ev = model::evaluate(valid_probs, valid_set.labels, d.labels, negative, m.thresholds);
   m.metrics_json = "{\"validation\":" + ev.to_json() + "}";
 
-  // --refit: the validation split has chosen the number of rounds and the thresholds,
+  // Refit (unless --no-refit): the validation split has chosen the number of rounds and the thresholds,
   // on predictions for messages the model had not seen; the shipped trees are then
   // trained again on every message (validation included), for the kept rounds scaled
   // by the extra data, so nothing the corpus holds is left out of the model.

@@ -53,7 +53,7 @@ bool call_to_action(std::string_view text) {
 
 }  // namespace
 
-void add_url_features(const mime::message& msg, vector_builder& b) {
+std::vector<std::string> add_url_features(const mime::message& msg, vector_builder& b) {
   std::vector<std::string_view> urls;
   urls.reserve(msg.links.size() + msg.urls.size());
   for (const auto& l : msg.links) urls.push_back(l.href);
@@ -123,6 +123,7 @@ void add_url_features(const mime::message& msg, vector_builder& b) {
   b.set_count(dense::ct_scripts, h.scripts);
   b.set_count(dense::ct_images, h.images);
   b.set_count(dense::ct_iframes, h.iframes);
+  return domains;
 }
 
 void add_text_features(const mime::message& msg, vector_builder& b, pii_flags& pii) {

@@ -21,6 +21,23 @@ constexpr std::array<std::string_view, 30> kShorteners = {
     "ow.ly", "qr.co", "rb.gy", "rebrand.ly", "s.id", "shorturl.at", "shorturl.com", "soo.gd",
     "t.co", "t.ly", "tiny.cc", "tinyurl.com", "tr.im", "trib.al", "u.to", "urlz.fr",
     "v.gd", "x.co", "y2u.be", "yourls.org", "zpr.io", "zws.im"};
+static_assert(std::is_sorted(kShorteners.begin(), kShorteners.end()));
+
+// Free-mail providers' registrable domains (sorted for binary search).
+constexpr std::array<std::string_view, 75> kFreemail = {
+    "126.com", "163.com", "aim.com", "aol.com", "att.net", "bigpond.com", "bk.ru", "btinternet.com",
+    "charter.net", "comcast.net", "cox.net", "daum.net", "earthlink.net", "excite.com",
+    "fastmail.com", "free.fr", "gmail.com", "gmx.com", "gmx.de", "gmx.net", "googlemail.com",
+    "hanmail.net", "hotmail.co.uk", "hotmail.com", "hotmail.fr", "hushmail.com", "icloud.com",
+    "inbox.ru", "interia.pl", "juno.com", "laposte.net", "libero.it", "list.ru", "live.com",
+    "lycos.com", "mail.com", "mail.ru", "mailbox.org", "me.com", "msn.com", "naver.com",
+    "netscape.net", "o2.pl", "onet.pl", "optonline.net", "orange.fr", "outlook.com", "posteo.de",
+    "proton.me", "protonmail.com", "qq.com", "rambler.ru", "rediffmail.com", "rocketmail.com",
+    "rogers.com", "sbcglobal.net", "seznam.cz", "shaw.ca", "sina.com", "sympatico.ca",
+    "t-online.de", "tutanota.com", "usa.net", "verizon.net", "wanadoo.fr", "web.de", "wp.pl",
+    "yahoo.co.jp", "yahoo.co.uk", "yahoo.com", "yahoo.fr", "yandex.com", "yandex.ru", "ymail.com",
+    "zoho.com"};
+static_assert(std::is_sorted(kFreemail.begin(), kFreemail.end()));
 
 }  // namespace
 
@@ -257,3 +274,11 @@ bool looks_like_domain(std::string_view w) {
 }
 
 }  // namespace mailtriage::features::detail
+
+namespace mailtriage::features {
+
+bool is_freemail(std::string_view domain) {
+  return std::binary_search(detail::kFreemail.begin(), detail::kFreemail.end(), detail::registrable_domain(domain));
+}
+
+}  // namespace mailtriage::features

@@ -5,10 +5,12 @@
 #include <string_view>
 #include <vector>
 
+#include "mailtriage/features/freemail.hpp"
 #include "mailtriage/util/ascii.hpp"
 
 namespace mailtriage::features::detail {
 
+using features::is_freemail;
 using util::iequals;
 using util::istarts_with;
 using util::to_lower;

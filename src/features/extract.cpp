@@ -16,7 +16,8 @@ extraction extract_with_pii(const mime::message& msg, const envelope_facts& env,
   detail::add_auth_features(headers, b);
   detail::add_mailer_features(headers, b);
   detail::add_structure_features(msg, b);
-  detail::add_url_features(msg, b);
+  const std::vector<std::string> url_domains = detail::add_url_features(msg, b);
+  detail::add_alignment_features(msg, sc, url_domains, b);
   detail::add_text_features(msg, b, out.pii);
   out.vector = b.finish();
   return out;

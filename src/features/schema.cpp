@@ -30,6 +30,8 @@ const std::vector<std::pair<std::string_view, std::string_view>>& token_namespac
       {"body", "visible-text words (plain and HTML text), first max_tokens_per_message words of subject + body"},
       {"bi", "adjacent visible-text word pairs (\"a b\")"},
       {"from_name", "words of the From display name"},
+      {"from_dom", "registrable domain of the From address (`<ip>` for an address literal)"},
+      {"msgid_dom", "registrable domain of the Message-ID's right-hand side"},
       {"url_host", "host names of link hrefs and plain-text URLs"},
       {"url_dom", "registrable domains of link hrefs and plain-text URLs"},
       {"link_dom", "registrable domains named by HTML link text when it differs from the href's"},

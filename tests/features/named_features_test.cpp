@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "fixture.hpp"
+#include "mailtriage/features/freemail.hpp"
 
 namespace mailtriage::features::test {
 namespace {
@@ -128,6 +129,63 @@ TEST(named_features, attachments_kinds) {
   EXPECT_EQ(value(v, dense::st_att_macro_office), 1.0f);
   EXPECT_TRUE(has_token(v, "att_ext", "exe"));
   EXPECT_TRUE(has_token(v, "att_ext", "xlsm"));
+}
+
+TEST(named_features, newsletter_points_to_and_names_its_sender) {
+  auto v = extract_fixture("newsletter.eml").vector;
+  EXPECT_EQ(value(v, dense::al_url_from_domain_share), 1.0f);  // every link is on example.co.uk
+  EXPECT_EQ(value(v, dense::al_url_sender_domain_share), 1.0f);
+  EXPECT_EQ(value(v, dense::al_from_domain_in_text), 1.0f);    // "shop.example.co.uk" in the text
+  EXPECT_EQ(value(v, dense::al_recipient_in_text), 0.0f);
+  EXPECT_EQ(value(v, dense::al_from_freemail), 0.0f);
+  // The sender's domains are tokens (registrable part); the recipient's never are.
+  EXPECT_TRUE(has_token(v, "from_dom", "example.co.uk"));
+  EXPECT_TRUE(has_token(v, "msgid_dom", "example.co.uk"));
+  EXPECT_FALSE(has_token(v, "from_dom", "news.shop.example.co.uk"));
+  EXPECT_FALSE(has_token(v, "from_dom", "example.org"));  // To: subscriber@example.org
+}
+
+TEST(named_features, alignment_of_links_with_the_sender_domains) {
+  const std::string head =
+      "From: Shop <news@shop.example>\nReturn-Path: <bounce-77@esp.example>\n"
+      "Message-ID: <1.2@mailer.esp.example>\nTo: Ann <ann.lee@example.org>\nSubject: x\n"
+      "MIME-Version: 1.0\nContent-Type: text/html\n\n";
+  auto v = extract_text(head + "<a href=\"https://click.esp.example/a\">a</a> <a href=\"https://www.shop.example/\">b</a>"
+                               " <a href=\"http://elsewhere.example/\">c</a>\n")
+               .vector;
+  EXPECT_NEAR(value(v, dense::al_url_from_domain_share), 1.0f / 3.0f, 1e-6);
+  EXPECT_NEAR(value(v, dense::al_url_sender_domain_share), 2.0f / 3.0f, 1e-6);  // esp.example via Return-Path
+  EXPECT_EQ(value(v, dense::al_from_domain_in_text), 0.0f);  // hrefs are not visible text
+  // Without links both shares are missing (not applicable), not zero.
+  v = extract_text(head + "<p>Visit SHOP.EXAMPLE today</p>\n").vector;
+  EXPECT_TRUE(std::isnan(value(v, dense::al_url_from_domain_share)));
+  EXPECT_TRUE(std::isnan(value(v, dense::al_url_sender_domain_share)));
+  EXPECT_EQ(value(v, dense::al_from_domain_in_text), 1.0f);  // any case, whole name
+  v = extract_text(head + "<p>Visit myshop.example or shop.example-deals.test</p>\n").vector;
+  EXPECT_EQ(value(v, dense::al_from_domain_in_text), 0.0f);  // only inside longer names
+}
+
+TEST(named_features, recipient_in_text_is_a_whole_address) {
+  const std::string head = "From: a@b.example\nTo: Ann <Ann.Lee@Example.org>, bob@example.org\nSubject: x\n\n";
+  EXPECT_EQ(value(extract_text(head + "This message was sent to ann.lee@example.org.\n").vector,
+                  dense::al_recipient_in_text),
+            1.0f);
+  EXPECT_EQ(value(extract_text(head + "Sent to <BOB@EXAMPLE.ORG>\n").vector, dense::al_recipient_in_text), 1.0f);
+  EXPECT_EQ(value(extract_text(head + "Write to joann.lee@example.org or x.bob@example.org.\n").vector,
+                  dense::al_recipient_in_text),
+            0.0f);
+  // No recipient address: not applicable.
+  EXPECT_TRUE(std::isnan(value(extract_text("From: a@b.example\nSubject: x\n\nhello\n").vector,
+                               dense::al_recipient_in_text)));
+}
+
+TEST(named_features, freemail_sender) {
+  EXPECT_EQ(value(extract_text("From: x@mail.yahoo.co.uk\nSubject: x\n\nhi\n").vector, dense::al_from_freemail), 1.0f);
+  EXPECT_EQ(value(extract_text("From: x@GMAIL.com\nSubject: x\n\nhi\n").vector, dense::al_from_freemail), 1.0f);
+  EXPECT_EQ(value(extract_text("From: x@gmail.com.evil.example\nSubject: x\n\nhi\n").vector, dense::al_from_freemail),
+            0.0f);
+  EXPECT_TRUE(is_freemail("outlook.com"));
+  EXPECT_FALSE(is_freemail("example.com"));
 }
 
 TEST(named_features, defect_columns_follow_mime_names) {

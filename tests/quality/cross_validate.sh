@@ -7,7 +7,7 @@
 # (K trainings take minutes); a tool for comparing options before changing a default.
 #
 #   tests/quality/cross_validate.sh CORPUS [--folds K] [--out DIR] -- [train options...]
-#   e.g. tests/quality/cross_validate.sh ../shared/corpus/train -- --drop auth,mailer --refit
+#   e.g. tests/quality/cross_validate.sh ../shared/corpus/train -- --drop auth,mailer --no-refit
 #
 # Prints per class (scored P(class) and 1 - P(ham)): ROC AUC and recall at 1% and 0.1%
 # ham FPR, the ham messages scored highest and the bad messages that fall under the

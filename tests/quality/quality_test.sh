@@ -23,9 +23,13 @@ echo "train + eval: $((SECONDS - start)) s; model $(du -sh "$work/model" | cut -
 
 # Minimums, a little below what the model measures, so a regression fails while a
 # difference of a few messages does not. Measured on this split (759 ham, 288 phishing,
-# 219 spam held out): phishing AUC 0.99990, recall@0.1% 0.9826 (283/288); spam AUC
-# 0.99961, recall@0.1% 0.9361 (205/219), recall@1% 0.9909; ham precision 0.9947;
-# scored 1 - P(ham): spam recall@0.1% 0.9589, phishing 0.9861.
+# 219 spam held out), schema 2 with refitting: phishing AUC 0.99990, recall@0.1% 0.9826
+# (283/288); spam AUC 0.99958, recall@0.1% 0.9224 (202/219), recall@1% 0.9909; ham
+# precision 0.9974; scored 1 - P(ham): spam AUC 0.99975, recall@0.1% 0.9224, phishing
+# 0.9722. With 759 ham, "at 0.1%" here means "above every ham message": one newsletter
+# moves it by several points (schema 1 measured 0.9589 and 0.9861 on it, and lower
+# pooled over five-fold cross-validation, tests/quality/cross_validate.sh, the figure
+# to compare models by).
 # Issue targets not yet met: spam recall@0.1% >= 0.98, phishing recall@0.1% >= 0.99.
 python3 - "$work/eval.json" <<'PY'
 import json, sys
@@ -35,8 +39,8 @@ want = {
     ("spam", "roc_auc"): 0.999, ("spam", "recall_at_fpr_0.1pct"): 0.90,
     ("spam", "recall_at_fpr_1pct"): 0.97, ("ham", "precision"): 0.985,
     # Scored 1 - P(ham): kept out of the inbox whichever bad class the model names.
-    ("spam", "not_negative_roc_auc"): 0.999, ("spam", "not_negative_recall_at_fpr_0.1pct"): 0.92,
-    ("phishing", "not_negative_recall_at_fpr_0.1pct"): 0.97,
+    ("spam", "not_negative_roc_auc"): 0.999, ("spam", "not_negative_recall_at_fpr_0.1pct"): 0.90,
+    ("phishing", "not_negative_recall_at_fpr_0.1pct"): 0.96,
 }
 failed = 0
 for (label, metric), minimum in want.items():

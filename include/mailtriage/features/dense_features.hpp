@@ -2,7 +2,7 @@
 // The named dense features, in column order: X(group, name, description).
 // Appending, removing, renaming or reordering an entry changes schema_fingerprint();
 // bump schema_version too. Groups: envelope, headers, auth, mailer, structure, defects,
-// content, pii. "auth" and "mailer" are kept apart so training can drop them (in the
+// content, alignment, pii. "auth" and "mailer" are kept apart so training can drop them (in the
 // developer corpus they are era artefacts).
 // clang-format off
 #define MAILTRIAGE_DENSE_FEATURES(X) \
@@ -157,6 +157,11 @@
   X(content, ct_scripts,                "HTML script elements") \
   X(content, ct_images,                 "HTML images") \
   X(content, ct_iframes,                "HTML iframes") \
+  X(alignment, al_from_freemail,           "From domain is a free-mail provider's (gmail.com, yahoo.com, ...)") \
+  X(alignment, al_url_from_domain_share,   "share of distinct URL registrable domains that are the From domain's; missing without either") \
+  X(alignment, al_url_sender_domain_share, "share of distinct URL registrable domains that are the From, Return-Path or Message-ID domain's") \
+  X(alignment, al_from_domain_in_text,     "the From registrable domain is named in the visible text") \
+  X(alignment, al_recipient_in_text,       "a To/Cc address (of the first 8) appears in the visible text") \
   X(pii, pii_payment_cards,             "Luhn-valid payment card numbers") \
   X(pii, pii_card_candidates_invalid,   "13-19 digit card-like numbers failing the Luhn check") \
   X(pii, pii_ibans,                     "IBANs passing the length table and mod-97 check") \

@@ -16,7 +16,7 @@
 
 namespace mailtriage::features {
 
-inline constexpr std::uint32_t schema_version = 1;
+inline constexpr std::uint32_t schema_version = 2;
 inline constexpr std::uint32_t hash_bits = 18;
 inline constexpr std::uint32_t hash_buckets = std::uint32_t{1} << hash_bits;
 inline constexpr std::string_view hash_function_id = "fnv1a64-mask";
