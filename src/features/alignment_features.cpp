@@ -2,8 +2,9 @@
 // does it address its recipient? Commercial mail a company stands behind links to its own
 // site (or its mailing provider's, which also signs the Return-Path and Message-ID), names
 // itself in the footer and often says whom it was sent to; bulk spam and phishing link
-// elsewhere and greet nobody. These are the columns that separate newsletters (the ham
-// closest to spam) from spam, where word evidence alone cannot.
+// elsewhere and greet nobody. Newsletters are the ham closest to spam, where word
+// evidence alone fails (docs/QUALITY.md gives what these columns changed in
+// cross-validation).
 #include <algorithm>
 #include <cstring>
 #include <string>
