@@ -198,10 +198,10 @@ int train_main(const std::vector<std::string>& argv) {
   auto ev = model::evaluate(valid_probs, valid_set.labels, d.labels, negative, m.thresholds);
   m.metrics_json = "{\"validation\":" + ev.to_json() + "}";
 
-  // Refit (unless --no-refit): the validation split has chosen the number of rounds and the thresholds,
-  // on predictions for messages the model had not seen; the shipped trees are then
-  // trained again on every message (validation included), for the kept rounds scaled
-  // by the extra data, so nothing the corpus holds is left out of the model.
+  // Refit (unless --no-refit): the validation split has chosen the number of rounds and
+  // the thresholds, on predictions for messages the model had not seen; the shipped trees
+  // are then trained again on every message (validation included), for the kept rounds
+  // scaled by the extra data, so nothing the corpus holds is left out of the model.
   int refit_rounds = 0;
   if (refit) {
     std::vector<std::size_t> all_rows(d.label_ids.size());

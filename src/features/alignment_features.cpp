@@ -6,7 +6,9 @@
 // evidence alone fails (docs/QUALITY.md gives what these columns changed in
 // cross-validation).
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,7 +56,8 @@ bool named_in_text(const mime::message& msg, std::string_view needle, char ancho
   return false;
 }
 
-float share_of(const std::vector<std::string>& domains, const std::vector<std::string_view>& own) {
+// Share of `domains` (not empty) that are one of `own`.
+float share_of(const std::vector<std::string>& domains, std::span<const std::string_view> own) {
   std::size_t aligned = 0;
   for (const auto& d : domains)
     if (std::find(own.begin(), own.end(), std::string_view(d)) != own.end()) ++aligned;
@@ -66,12 +69,16 @@ float share_of(const std::vector<std::string>& domains, const std::vector<std::s
 void add_alignment_features(const mime::message& msg, const sender_context& sc, const std::vector<std::string>& url_domains,
                             vector_builder& b) {
   const bool from_known = !sc.from_registrable.empty() && !is_ip_literal(sc.from_registrable);
-  b.set(dense::al_from_freemail, from_known && is_freemail(sc.from_registrable));
-  if (!url_domains.empty() && from_known) b.set(dense::al_url_from_domain_share, share_of(url_domains, {sc.from_registrable}));
-  std::vector<std::string_view> own;
+  b.set(dense::al_from_freemail, from_known && is_freemail_registrable(sc.from_registrable));
+  // The sender's own domains, From's first.
+  std::array<std::string_view, 3> own;
+  std::size_t owned = 0;
   for (const std::string* d : {&sc.from_registrable, &sc.return_path_registrable, &sc.msgid_registrable})
-    if (!d->empty() && !is_ip_literal(*d)) own.push_back(*d);
-  if (!url_domains.empty() && !own.empty()) b.set(dense::al_url_sender_domain_share, share_of(url_domains, own));
+    if (!d->empty() && !is_ip_literal(*d)) own[owned++] = *d;
+  if (!url_domains.empty() && from_known)
+    b.set(dense::al_url_from_domain_share, share_of(url_domains, std::span(own.data(), 1)));
+  if (!url_domains.empty() && owned != 0)
+    b.set(dense::al_url_sender_domain_share, share_of(url_domains, std::span(own.data(), owned)));
   if (from_known) b.set(dense::al_from_domain_in_text, named_in_text(msg, sc.from_registrable, '.', name_char));
   // Recipients are looked for, never recorded: the column says only whether one was found.
   if (!sc.recipients.empty())

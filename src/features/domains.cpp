@@ -273,12 +273,14 @@ bool looks_like_domain(std::string_view w) {
   return prev != '.' && prev != '-';
 }
 
+bool is_freemail_registrable(std::string_view registrable) {
+  return std::binary_search(kFreemail.begin(), kFreemail.end(), registrable);
+}
+
 }  // namespace mailtriage::features::detail
 
 namespace mailtriage::features {
 
-bool is_freemail(std::string_view domain) {
-  return std::binary_search(detail::kFreemail.begin(), detail::kFreemail.end(), detail::registrable_domain(domain));
-}
+bool is_freemail(std::string_view domain) { return detail::is_freemail_registrable(detail::registrable_domain(domain)); }
 
 }  // namespace mailtriage::features

@@ -10,7 +10,8 @@
 
 namespace mailtriage::features::detail {
 
-using features::is_freemail;
+// is_freemail for a domain already reduced to its registrable part.
+[[nodiscard]] bool is_freemail_registrable(std::string_view registrable);
 using util::iequals;
 using util::istarts_with;
 using util::to_lower;

@@ -13,24 +13,27 @@
 
 namespace mailtriage::features::detail {
 
-// The address fields several groups read, parsed once per message.
-struct sender_context {
-  std::string from_domain;       // domain of the first From address, lower-case
-  std::string from_registrable;  // its registrable domain
-  std::vector<mailbox> from;     // the mailboxes of the first From field, parsed once
-  std::string return_path_registrable;  // registrable domain of the Return-Path, or ""
-  std::string msgid_registrable;        // registrable domain of a well-formed Message-ID, or ""
-  std::size_t recipient_count = 0;      // addresses in To and Cc
-  std::vector<std::string> recipients;  // the first kMaxRecipients of them, lower-case
-  static constexpr std::size_t kMaxRecipients = 8;  // looked for in the text; more say nothing more
-};
-
 // A Message-ID's parts: <local@right>; ok is false when it is not of that form.
 struct message_id_parts {
   bool ok = false;
   std::string_view local, right;
 };
 [[nodiscard]] message_id_parts split_message_id(std::string_view value);
+
+// The address fields several groups read, parsed once per message. Views point into the
+// message's header fields.
+struct sender_context {
+  std::string from_domain;       // domain of the first From address, lower-case
+  std::string from_registrable;  // its registrable domain
+  std::vector<mailbox> from;     // the mailboxes of the first From field, parsed once
+  std::vector<mailbox> return_path;     // the mailboxes of the first Return-Path field
+  std::string return_path_registrable;  // registrable domain of its first address with one, or ""
+  message_id_parts msgid;               // the first Message-ID field's parts
+  std::string msgid_registrable;        // registrable domain of a well-formed Message-ID, or ""
+  std::size_t recipient_count = 0;      // addresses in To and Cc
+  std::vector<std::string> recipients;  // the first kMaxRecipients of them, lower-case
+  static constexpr std::size_t kMaxRecipients = 8;  // looked for in the text; more say nothing more
+};
 
 [[nodiscard]] sender_context analyse_sender(const header_index& headers);
 void add_envelope_features(const envelope_facts& env, const sender_context& sc, vector_builder& b);

@@ -93,7 +93,8 @@ sender_context analyse_sender(const header_index& headers) {
     sc.from_registrable = registrable_domain(sc.from_domain);
     break;
   }
-  for (const auto& m : parse_mailboxes(headers.value(known_header::return_path))) {
+  sc.return_path = parse_mailboxes(headers.value(known_header::return_path));
+  for (const auto& m : sc.return_path) {
     std::string d = address_domain(m.address);
     if (d.empty()) continue;
     sc.return_path_registrable = registrable_domain(d);
@@ -109,8 +110,8 @@ sender_context analyse_sender(const header_index& headers) {
       }
     });
   if (const auto* mid = headers.first(known_header::message_id)) {
-    message_id_parts p = split_message_id(mid->value());
-    if (p.ok) sc.msgid_registrable = registrable_domain(p.right);
+    sc.msgid = split_message_id(mid->value());
+    if (sc.msgid.ok) sc.msgid_registrable = registrable_domain(sc.msgid.right);
   }
   return sc;
 }
@@ -190,8 +191,7 @@ void add_header_features(const mime::message& msg, const header_index& headers, 
   const auto* return_path = headers.first(known_header::return_path);
   b.set(dense::hdr_return_path_present, return_path != nullptr);
   bool rp_mismatch = false;
-  if (return_path != nullptr)
-    for (const auto& m : parse_mailboxes(return_path->value())) rp_mismatch = rp_mismatch || domains_differ(m.address, sc);
+  for (const auto& m : sc.return_path) rp_mismatch = rp_mismatch || domains_differ(m.address, sc);
   b.set(dense::hdr_return_path_mismatch, rp_mismatch);
   // Recipients: counted, never tokenised.
   const auto* to = headers.first(known_header::to);
@@ -204,11 +204,10 @@ void add_header_features(const mime::message& msg, const header_index& headers, 
   const auto* mid = headers.first(known_header::message_id);
   b.set(dense::hdr_msgid_missing, mid == nullptr);
   if (mid != nullptr) {
-    message_id_parts p = split_message_id(mid->value());
-    b.set(dense::hdr_msgid_malformed, !p.ok);
-    b.set(dense::hdr_msgid_domain_mismatch, p.ok && !sc.from_registrable.empty() &&
+    b.set(dense::hdr_msgid_malformed, !sc.msgid.ok);
+    b.set(dense::hdr_msgid_domain_mismatch, sc.msgid.ok && !sc.from_registrable.empty() &&
                                                 sc.msgid_registrable != sc.from_registrable);
-    b.set(dense::hdr_msgid_random_local, p.ok && random_looking(p.local));
+    b.set(dense::hdr_msgid_random_local, sc.msgid.ok && random_looking(sc.msgid.local));
   }
   // Date and the skew against the oldest Received hop (never the date itself).
   const auto* date = headers.first(known_header::date);
