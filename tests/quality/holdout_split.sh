@@ -23,7 +23,6 @@ for dir in "$corpus"/*/; do
       return h
     }
     BEGIN { chars = " !\"#$%&'"'"'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
-            FS = "\t"
             while ((getline line < groups) > 0) { split(line, g, "\t"); if (g[1] == label) group[g[2]] = g[3] } }
     { h = fnv($0 in group ? group[$0] : $0); out = folds > 0 ? h % folds == fold : h % 16 < cut
       print (out ? "holdout" : "train") "\t" $0 }' |
