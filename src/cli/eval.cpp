@@ -55,7 +55,7 @@ int eval_main(const std::vector<std::string>& argv) {
   dataset d = build_dataset(corpus, dropped_columns(info.dropped_groups), info.labels);
   if (d.meta.empty()) throw std::runtime_error("no message in the corpus carries one of the model's labels");
   scorer->model().prepare(d.rows);
-  auto probs = scorer->model().model.predict(d.rows);
+  auto probs = info.label_probabilities(scorer->model().model.predict(d.rows));
   auto e = model::evaluate(probs, d.label_ids, info.labels, info.negative_label, info.thresholds);
 
   // Flagged = any label at or above its threshold (or, without thresholds, a top label

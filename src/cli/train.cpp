@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -37,12 +38,16 @@ constexpr const char* kUsage =
     "  --valid-fraction F     share of each label held out for early stopping (0.2)\n"
     "  --seed N               split and sampling seed (1)\n"
     "  --drop LIST            feature groups or names withheld from training, comma-separated\n"
-    "  --max-rounds N         boosting rounds at most (400); --early-stopping N (30)\n"
-    "  --max-depth N (6)  --eta F (0.1)  --threads N (2)  --subsample F (0.8)\n"
+    "  --max-rounds N         boosting rounds at most (800); --early-stopping N (30)\n"
+    "  --max-depth N (6)  --eta F (0.05)  --threads N (2)  --subsample F (0.8)\n"
     "  --colsample F (0.5)  --min-child-weight F (1)  --lambda F (1)\n"
     "  --corpus-manifest TSV  path/label/source/subsource table to summarise sources\n"
     "  --weight SUB=W,...     weight the messages of manifest sub-source SUB by W (needs\n"
     "                         --corpus-manifest), e.g. hard_ham=3\n"
+    "  --sub-class SUB,...    train the messages of manifest sub-source SUB as a class of\n"
+    "                         their own inside their label (needs --corpus-manifest), e.g.\n"
+    "                         newsletters inside ham: the model still reports the label,\n"
+    "                         with the probabilities of its classes summed\n"
     "  --description TEXT     what the model was trained on and what it is not good for\n"
     "  --no-token-evidence    no naive-Bayes token evidence layer under the trees\n"
     "  --min-token-df N       trees only see token columns present in at least N training\n"
@@ -70,11 +75,13 @@ int train_main(const std::vector<std::string>& argv) {
   double valid_fraction = a.real({"--valid-fraction"}, 0.2);
   model::train_params p;
   p.seed = static_cast<unsigned>(a.integer({"--seed"}, 1));
-  p.max_rounds = static_cast<int>(a.integer({"--max-rounds"}, 400));
-  p.early_stopping_rounds = static_cast<int>(a.integer({"--early-stopping"}, 30));
-  p.max_depth = static_cast<int>(a.integer({"--max-depth"}, 6));
-  p.eta = a.real({"--eta"}, 0.1);
-  p.threads = static_cast<int>(a.integer({"--threads"}, 2));
+  // The defaults are train_params' own (model/trainer.hpp), so the usage text above and
+  // the library cannot drift apart silently: a usage test compares them.
+  p.max_rounds = static_cast<int>(a.integer({"--max-rounds"}, p.max_rounds));
+  p.early_stopping_rounds = static_cast<int>(a.integer({"--early-stopping"}, p.early_stopping_rounds));
+  p.max_depth = static_cast<int>(a.integer({"--max-depth"}, p.max_depth));
+  p.eta = a.real({"--eta"}, p.eta);
+  p.threads = static_cast<int>(a.integer({"--threads"}, p.threads));
   p.subsample = a.real({"--subsample"}, p.subsample);
   p.colsample_bytree = a.real({"--colsample"}, p.colsample_bytree);
   p.min_child_weight = a.real({"--min-child-weight"}, p.min_child_weight);
@@ -82,6 +89,8 @@ int train_main(const std::vector<std::string>& argv) {
   auto drop_names = a.list({"--drop"});
   std::string corpus_manifest = a.text({"--corpus-manifest"}, "");
   auto weight_specs = a.list({"--weight"});
+  const auto sub_class_list = a.list({"--sub-class"});
+  const std::set<std::string> sub_classes(sub_class_list.begin(), sub_class_list.end());
   std::string description = a.text({"--description"}, "");
   const bool evidence_layer = !a.flag({"--no-token-evidence"});
   // Refitting is the default: in five-fold cross-validation on the developer corpus the
@@ -106,6 +115,7 @@ int train_main(const std::vector<std::string>& argv) {
     subsource_weight[spec.substr(0, eq)] = static_cast<float>(w);
   }
   if (!subsource_weight.empty() && corpus_manifest.empty()) return a.usage_error("--weight needs --corpus-manifest");
+  if (!sub_classes.empty() && corpus_manifest.empty()) return a.usage_error("--sub-class needs --corpus-manifest");
   const auto sources = corpus_manifest.empty() ? std::map<std::string, message_origin>{}
                                                : read_corpus_manifest(corpus_manifest);
 
@@ -119,16 +129,45 @@ int train_main(const std::vector<std::string>& argv) {
     negative.clear();
   }
 
-  // Stratified split with a fixed seed: each label contributes the same share.
+  // The booster's classes: one per label, then one per label and --sub-class sub-source
+  // that some message has ("ham/hard_ham"), in the order the corpus first shows them.
+  model::manifest m;
+  m.labels = d.labels;
+  std::vector<int> row_class = d.label_ids;
+  if (!sub_classes.empty()) {
+    m.classes = d.labels;
+    for (std::uint32_t l = 0; l < d.labels.size(); ++l) m.class_label.push_back(l);
+    std::set<std::string> seen;
+    for (std::size_t r = 0; r < d.meta.size(); ++r) {
+      auto it = sources.find(file_name_of(d.meta[r].path));
+      if (it == sources.end() || !sub_classes.contains(it->second.subsource)) continue;
+      seen.insert(it->second.subsource);
+      const auto label = static_cast<std::uint32_t>(d.label_ids[r]);
+      const std::string name = d.labels[label] + "/" + it->second.subsource;
+      auto c = std::find(m.classes.begin(), m.classes.end(), name);
+      if (c == m.classes.end()) {
+        m.classes.push_back(name);
+        m.class_label.push_back(label);
+        c = m.classes.end() - 1;
+      }
+      row_class[r] = static_cast<int>(c - m.classes.begin());
+    }
+    for (const auto& sub : sub_classes)
+      if (!seen.contains(sub)) throw std::runtime_error("--sub-class " + sub + ": no message of the corpus has that sub-source in " + corpus_manifest);
+  }
+  const std::size_t classes = m.class_count();
+  p.class_label = m.class_label;
+
+  // Stratified split with a fixed seed: each class contributes the same share.
   std::mt19937 rng(p.seed);
   std::vector<std::size_t> train_rows, valid_rows;
-  for (int c = 0; c < static_cast<int>(d.labels.size()); ++c) {
+  for (int c = 0; c < static_cast<int>(classes); ++c) {
     std::vector<std::size_t> rows;
-    for (std::size_t r = 0; r < d.label_ids.size(); ++r)
-      if (d.label_ids[r] == c) rows.push_back(r);
+    for (std::size_t r = 0; r < row_class.size(); ++r)
+      if (row_class[r] == c) rows.push_back(r);
     std::shuffle(rows.begin(), rows.end(), rng);
     auto n_valid = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(rows.size()) * valid_fraction));
-    if (rows.size() < 2) throw std::runtime_error("label '" + d.labels[static_cast<std::size_t>(c)] + "' needs at least 2 messages");
+    if (rows.size() < 2) throw std::runtime_error("class '" + m.class_name(static_cast<std::size_t>(c)) + "' needs at least 2 messages");
     valid_rows.insert(valid_rows.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid));
     train_rows.insert(train_rows.end(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid), rows.end());
   }
@@ -137,7 +176,7 @@ int train_main(const std::vector<std::string>& argv) {
   auto subset = [&](const std::vector<std::size_t>& rows) {
     model::training_data t;
     t.rows = d.rows.select(rows);
-    for (auto r : rows) t.labels.push_back(d.label_ids[r]);
+    for (auto r : rows) t.labels.push_back(row_class[r]);
     if (!subsource_weight.empty()) {
       for (auto r : rows) {
         auto it = sources.find(file_name_of(d.meta[r].path));
@@ -155,7 +194,7 @@ int train_main(const std::vector<std::string>& argv) {
   auto prepare = [&](model::training_data& fit, model::training_data& check) {
     std::optional<model::token_evidence> ev;
     if (evidence_layer) {
-      ev = model::stack_out_of_fold(fit.rows, fit.labels, d.labels.size(), features::dense_count,
+      ev = model::stack_out_of_fold(fit.rows, fit.labels, classes, features::dense_count,
                                     features::hash_buckets, features::column_count);
       model::stack(check.rows, *ev, features::column_count);
     }
@@ -177,25 +216,26 @@ int train_main(const std::vector<std::string>& argv) {
   auto valid_set = subset(valid_rows);
   auto evidence = prepare(train_set, valid_set);
   std::cerr << "training on " << train_rows.size() << ", validating on " << valid_rows.size() << " ("
-            << d.labels.size() << " labels)\n";
+            << d.labels.size() << " labels, " << classes << " classes)\n";
 
-  auto result = model::train(train_set, valid_set, d.labels.size(), p, [](const model::round_score& s) {
+  auto result = model::train(train_set, valid_set, classes, p, [](const model::round_score& s) {
     if (s.round % 10 == 0 || s.round == 1)
       std::fprintf(stderr, "  round %4d  train loss %.5f  validation loss %.5f\n", s.round, s.train_loss, s.valid_loss);
   });
   std::fprintf(stderr, "kept %d rounds (best validation loss %.5f)\n", result.best_round, result.best_valid_loss);
 
-  auto valid_probs = result.model.predict(valid_set.rows);
-  model::manifest m;
-  m.labels = d.labels;
+  // Thresholds and metrics are the labels': a label's classes summed.
+  auto valid_probs = m.label_probabilities(result.model.predict(valid_set.rows));
+  std::vector<int> valid_labels;
+  for (auto r : valid_rows) valid_labels.push_back(d.label_ids[r]);
   m.negative_label = negative;
   m.schema_fingerprint = features::schema_fingerprint();
   m.schema_version = std::to_string(features::schema_version);
   m.dropped_groups = drop_names;
   m.evidence_base = evidence ? features::column_count : 0;
   if (!negative.empty())
-    m.thresholds = model::choose_thresholds(valid_probs, valid_set.labels, d.labels, negative, target_fpr);
-  auto ev = model::evaluate(valid_probs, valid_set.labels, d.labels, negative, m.thresholds);
+    m.thresholds = model::choose_thresholds(valid_probs, valid_labels, d.labels, negative, target_fpr);
+  auto ev = model::evaluate(valid_probs, valid_labels, d.labels, negative, m.thresholds);
   m.metrics_json = "{\"validation\":" + ev.to_json() + "}";
 
   // Refit (unless --no-refit): the validation split has chosen the number of rounds and
@@ -214,7 +254,7 @@ int train_main(const std::vector<std::string>& argv) {
     rp.max_rounds = refit_rounds;
     rp.early_stopping_rounds = 0;
     std::cerr << "refitting on all " << all_rows.size() << " messages for " << refit_rounds << " rounds\n";
-    auto refitted = model::train(all_set, monitor, d.labels.size(), rp, [](const model::round_score& s) {
+    auto refitted = model::train(all_set, monitor, classes, rp, [](const model::round_score& s) {
       if (s.round % 10 == 0 || s.round == 1) std::fprintf(stderr, "  round %4d  train loss %.5f\n", s.round, s.train_loss);
     });
     result.model = std::move(refitted.model);
@@ -222,7 +262,7 @@ int train_main(const std::vector<std::string>& argv) {
 
   json_writer pj(false);
   pj.begin_object()
-      .field("objective", d.labels.size() == 2 ? "binary:logistic" : "multi:softprob")
+      .field("objective", classes == 2 ? "binary:logistic" : "multi:softprob")
       .field("tree_method", "hist")
       .field("max_depth", p.max_depth)
       .field("eta", p.eta)
@@ -240,6 +280,11 @@ int train_main(const std::vector<std::string>& argv) {
   if (refit) pj.field("refit_rounds", refit_rounds);
   // Recorded only when used, so a model trained without them keeps the manifest it had.
   if (min_token_df > 1) pj.field("min_token_df", static_cast<std::uint64_t>(min_token_df));
+  if (!sub_classes.empty()) {
+    pj.key("sub_classes").begin_array();
+    for (const auto& sub : sub_classes) pj.value(sub);
+    pj.end_array();
+  }
   if (!subsource_weight.empty()) {
     pj.key("subsource_weights").begin_object();
     for (const auto& [sub, w] : subsource_weight) pj.field(sub, static_cast<double>(w));
@@ -248,11 +293,11 @@ int train_main(const std::vector<std::string>& argv) {
   pj.end_object();
   m.params_json = pj.str();
 
-  std::map<std::string, std::map<std::string, std::size_t>> counts;  // label -> split -> n
+  std::map<std::string, std::map<std::string, std::size_t>> counts;  // class -> split -> n
   std::map<std::string, std::size_t> by_source;
   std::int64_t first = 0, last = 0;
-  for (auto r : train_rows) counts[d.meta[r].label]["train"]++;
-  for (auto r : valid_rows) counts[d.meta[r].label]["validation"]++;
+  for (auto r : train_rows) counts[m.class_name(static_cast<std::size_t>(row_class[r]))]["train"]++;
+  for (auto r : valid_rows) counts[m.class_name(static_cast<std::size_t>(row_class[r]))]["validation"]++;
   for (const auto& mm : d.meta) {
     auto it = sources.find(file_name_of(mm.path));
     if (it != sources.end()) by_source[it->second.source + "/" + it->second.subsource]++;

@@ -47,17 +47,22 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   // width (tests check the two agree).
   // One walk gives the probabilities and, for the fast reasons, the top class's
   // contributions.
-  auto walked = explainer_.walk(row, reasons_ > 0 && !exact);
-  const auto& probs = walked.probabilities;
-  const std::size_t top = walked.top;
+  // A model trained with sub-classes reports labels: each label's classes summed, and
+  // the reasons are those of the reported label's most probable class.
+  auto walked = explainer_.walk(row, reasons_ > 0 && !exact, info.class_label);
+  const std::size_t top = walked.top;  // a class
+  std::vector<float> merged;
+  if (!info.classes.empty()) merged = info.label_probabilities(walked.probabilities);
+  const auto& probs = info.classes.empty() ? walked.probabilities : merged;
+  const std::size_t top_label = info.label_of(top);
   out.probabilities.reserve(probs.size());
   for (std::size_t c = 0; c < probs.size(); ++c) {
     out.probabilities.emplace_back(info.labels[c], probs[c]);
     auto t = info.thresholds.find(info.labels[c]);
     if (t != info.thresholds.end() && probs[c] >= t->second.threshold) out.flagged.push_back(info.labels[c]);
   }
-  out.category = info.labels[top];
-  out.score = probs[top];
+  out.category = info.labels[top_label];
+  out.score = probs[top_label];
   out.pii.payment_card = ex.pii.payment_cards > 0;
   out.pii.iban = ex.pii.ibans > 0;
   out.pii.us_ssn = ex.pii.us_ssns > 0;
@@ -102,7 +107,7 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   for (const auto& [col, weight] : contrib) {
     std::string name;
     if (info.evidence_base && col >= info.evidence_base)
-      name = "token_evidence:" + info.labels[col - info.evidence_base];  // the naive-Bayes layer
+      name = "token_evidence:" + info.class_name(col - info.evidence_base);  // the naive-Bayes layer
     else
       name = features::describe_column(col, need_names ? names : nullptr);
     out.reasons.push_back(policy::reason{std::move(name), weight});

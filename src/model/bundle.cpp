@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -80,6 +81,15 @@ int manifest::label_index(const std::string& label) const {
   return -1;
 }
 
+std::vector<float> manifest::label_probabilities(std::span<const float> class_probs) const {
+  if (classes.empty()) return {class_probs.begin(), class_probs.end()};
+  const std::size_t k = classes.size(), rows = class_probs.size() / k;
+  std::vector<float> out(rows * labels.size(), 0.0f);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < k; ++c) out[r * labels.size() + class_label[c]] += class_probs[r * k + c];
+  return out;
+}
+
 std::string manifest::to_json() const {
   json_writer w;
   w.begin_object();
@@ -87,6 +97,14 @@ std::string manifest::to_json() const {
   w.key("labels").begin_array();
   for (const auto& l : labels) w.value(l);
   w.end_array();
+  if (!classes.empty()) {  // written only when there are sub-classes: other bundles keep their bytes
+    w.key("classes").begin_array();
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+      w.begin_object().field("name", classes[c]).field("label", labels[class_label[c]]);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.field("negative_label", negative_label);
   w.key("schema").begin_object();
   w.field("version", schema_version).field("fingerprint", schema_fingerprint);
@@ -133,6 +151,19 @@ manifest manifest::from_json(const std::string& text, const std::string& source)
       throw model_error(source + ": unsupported model format '" + m.format + "'");
     for (const auto& l : need(root["labels"], "labels")) m.labels.push_back(l.as<std::string>());
     if (m.labels.size() < 2) throw model_error(source + ": a model needs at least two labels");
+    if (root["classes"]) {
+      for (const auto& c : root["classes"]) {
+        auto name = need(c["name"], "classes[].name").as<std::string>();
+        auto label = need(c["label"], "classes[].label").as<std::string>();
+        int id = m.label_index(label);
+        if (id < 0) throw model_error(source + ": class '" + name + "' reports as '" + label + "', which is not a label");
+        m.classes.push_back(name);
+        m.class_label.push_back(static_cast<std::uint32_t>(id));
+      }
+      for (std::size_t l = 0; l < m.labels.size(); ++l)
+        if (std::find(m.class_label.begin(), m.class_label.end(), l) == m.class_label.end())
+          throw model_error(source + ": no class reports as label '" + m.labels[l] + "'");
+    }
     m.negative_label = root["negative_label"] ? root["negative_label"].as<std::string>() : "";
     auto schema = need(root["schema"], "schema");
     m.schema_version = need(schema["version"], "schema.version").as<std::string>();
@@ -189,9 +220,9 @@ loaded_model load_bundle_bytes(const std::string& manifest_json, const std::map<
                       m.schema_fingerprint.substr(0, 12) + "), but this mailtriage extracts schema " +
                       expected_fingerprint.substr(0, 12) + "; retrain the model with this version");
   booster b = booster::from_bytes(files.at(kBoosterFile), m.columns);
-  if (b.classes() != m.labels.size())
+  if (b.classes() != m.class_count())
     throw model_error(source + ": the booster has " + std::to_string(b.classes()) + " classes, the manifest " +
-                      std::to_string(m.labels.size()) + " labels");
+                      std::to_string(m.class_count()) + (m.classes.empty() ? " labels" : " classes"));
   std::optional<token_evidence> evidence;
   if (auto it = files.find(kEvidenceFile); it != files.end()) {
     evidence = token_evidence::deserialize(it->second);

@@ -1,5 +1,7 @@
 #include "mailtriage/model/trainer.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -67,6 +69,37 @@ void set(BoosterHandle h, const char* name, const std::string& value) {
   xgb_check(XGBoosterSetParam(h, name, value.c_str()), name);
 }
 
+// The validation log loss of the labels: each row's probability of its label (the sum
+// of the label's classes), rows weighted so every label weighs the same. The booster
+// was created with `dvalid` in its cache, so XGBoost adds only the newest trees to the
+// predictions it keeps for it.
+double label_log_loss(BoosterHandle b, DMatrixHandle dvalid, const training_data& valid,
+                      const std::vector<std::uint32_t>& class_label) {
+  const char* config = R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":true})";
+  bst_ulong const* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  xgb_check(XGBoosterPredictFromDMatrix(b, dvalid, config, &shape, &dim, &result), "predicting validation rows");
+  const std::size_t classes = class_label.size();
+  std::vector<int> label_of_row(valid.labels.size());
+  std::size_t labels = 0;
+  for (std::size_t r = 0; r < label_of_row.size(); ++r) {
+    label_of_row[r] = static_cast<int>(class_label[static_cast<std::size_t>(valid.labels[r])]);
+    labels = std::max(labels, static_cast<std::size_t>(label_of_row[r]) + 1);
+  }
+  auto w = class_weights(label_of_row, labels, true);
+  double loss = 0, total = 0;
+  for (std::size_t r = 0; r < label_of_row.size(); ++r) {
+    double p = 0;
+    for (std::size_t c = 0; c < classes; ++c)
+      if (class_label[c] == static_cast<std::uint32_t>(label_of_row[r])) p += result[r * classes + c];
+    const double weight = w[r] * (valid.row_weights.empty() ? 1.0f : valid.row_weights[r]);
+    loss -= weight * std::log(std::clamp(p, 1e-15, 1.0));
+    total += weight;
+  }
+  return total > 0 ? loss / total : 0;
+}
+
 std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
@@ -78,6 +111,8 @@ std::string num(double v) {
 training_result train(const training_data& train_set, const training_data& valid_set, std::size_t classes,
                       const train_params& p, const progress_fn& progress) {
   if (classes < 2) throw model_error("training needs at least two labels");
+  if (!p.class_label.empty() && (p.class_label.size() != classes || classes == 2))
+    throw model_error("class_label needs one label per class of a multi-class model");
   if (train_set.rows.rows() == 0 || valid_set.rows.rows() == 0)
     throw model_error("training needs rows in both the training and the validation set");
   // Validation rows are weighted too, so early stopping optimises the balanced loss.
@@ -111,6 +146,7 @@ training_result train(const training_data& train_set, const training_data& valid
     const char* line = nullptr;
     xgb_check(XGBoosterEvalOneIter(b.get(), round, cache, names, 2, &line), "evaluating a round");
     round_score s{round + 1, metric_value(line, "train"), metric_value(line, "valid")};
+    if (!p.class_label.empty()) s.valid_loss = label_log_loss(b.get(), dvalid.get(), valid_set, p.class_label);
     history.push_back(s);
     if (progress) progress(s);
     if (p.early_stopping_rounds <= 0 || s.valid_loss < best - 1e-7) {

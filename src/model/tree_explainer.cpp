@@ -290,14 +290,25 @@ void tree_explainer::collect(const scratch& s, std::size_t cls,
   out.resize(static_cast<std::size_t>(to - out.data()));
 }
 
-tree_explainer::result tree_explainer::walk(const row& input, bool contributions) const {
+tree_explainer::result tree_explainer::walk(const row& input, bool contributions,
+                                            std::span<const std::uint32_t> class_label) const {
   scratch& s = thread_scratch();
   std::vector<float> margin;
   walk_trees(s, input, margin, contributions);
   result r;
   r.probabilities = link(std::move(margin));
-  for (std::size_t c = 0; c < r.probabilities.size(); ++c)
-    if (r.probabilities[c] > r.probabilities[r.top]) r.top = c;
+  const auto& p = r.probabilities;
+  if (class_label.size() == p.size()) {
+    std::vector<float> label_sum(*std::max_element(class_label.begin(), class_label.end()) + 1, 0.0f);
+    for (std::size_t c = 0; c < p.size(); ++c) label_sum[class_label[c]] += p[c];
+    const auto label = static_cast<std::uint32_t>(std::max_element(label_sum.begin(), label_sum.end()) - label_sum.begin());
+    bool found = false;
+    for (std::size_t c = 0; c < p.size(); ++c)
+      if (class_label[c] == label && (!found || p[c] > p[r.top])) r.top = c, found = true;
+  } else {
+    for (std::size_t c = 0; c < p.size(); ++c)
+      if (p[c] > p[r.top]) r.top = c;
+  }
   if (contributions) collect(s, r.top, r.contributions);
   return r;
 }

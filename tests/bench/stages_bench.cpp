@@ -16,7 +16,10 @@
 //
 // Corpus: $MAILTRIAGE_BENCH_CORPUS (default /work/shared/corpus/train) when it exists,
 // else the feature fixtures in the source tree (the smoke run in ctest uses those);
-// $MAILTRIAGE_BENCH_LIMIT caps the number of messages. Usage:
+// $MAILTRIAGE_BENCH_LIMIT caps the number of messages; $MAILTRIAGE_BENCH_MODEL names a
+// model bundle the scoring stages and the engine use (default: the built-in default
+// model), so the latency of a model of your own, or of two training options, can be
+// compared. Usage:
 //   build/release/tests/mailtriage_stages_bench [--benchmark_filter=parse] [...]
 #include <cstdlib>
 #include <filesystem>
@@ -141,16 +144,25 @@ const std::vector<std::string>& streams() {
 }
 
 // Both are leaked on purpose: a booster freed after XGBoost's own statics at exit crashes.
+// $MAILTRIAGE_BENCH_MODEL, or "" for the built-in default model.
+std::string bench_model_dir() {
+  const char* dir = std::getenv("MAILTRIAGE_BENCH_MODEL");
+  return dir ? dir : "";
+}
+
 std::shared_ptr<const engine::engine> the_engine() {
   static const auto* e = new std::shared_ptr<const engine::engine>([] {
     log::set_level(log::level::warning);  // the verdict line is not what is measured here
-    return engine::build_engine(config::load_text(config::builtin_yaml(), "built-in"));
+    auto cfg = config::load_text(config::builtin_yaml(), "built-in");
+    cfg.model.path = bench_model_dir();
+    return engine::build_engine(cfg);
   }());
   return *e;
 }
 
 const engine::scorer& the_scorer() {
-  static const auto* s = new std::shared_ptr<const engine::scorer>(engine::load_scorer("", mime::limits{}, 5));
+  static const auto* s =
+      new std::shared_ptr<const engine::scorer>(engine::load_scorer(bench_model_dir(), mime::limits{}, 5));
   return **s;
 }
 

@@ -374,6 +374,89 @@ TEST(Bundle, ManifestRoundTrips) {
   EXPECT_THROW((void)manifest::from_json("{", "x.json"), model_error);
 }
 
+TEST(Bundle, SubClassesRoundTripAndSumIntoTheirLabels) {
+  manifest m = make_manifest({"ham", "spam"});
+  m.classes = {"ham", "spam", "ham/newsletter"};
+  m.class_label = {0, 1, 0};
+  m.files["model.ubj"] = std::string(64, 'c');
+  auto back = manifest::from_json(m.to_json(), "m.json");
+  EXPECT_EQ(back.classes, m.classes);
+  EXPECT_EQ(back.class_label, m.class_label);
+  EXPECT_EQ(back.class_count(), 3u);
+  EXPECT_EQ(back.class_name(2), "ham/newsletter");
+  EXPECT_EQ(back.label_of(2), 0u);
+  // Two rows of three classes -> two rows of two labels.
+  const std::vector<float> probs{0.25f, 0.5f, 0.25f, 0.125f, 0.125f, 0.75f};  // exact in binary
+  EXPECT_EQ(back.label_probabilities(probs), (std::vector<float>{0.5f, 0.5f, 0.875f, 0.125f}));
+  // Without sub-classes nothing is written and probabilities pass through.
+  manifest plain = make_manifest({"ham", "spam"});
+  EXPECT_EQ(plain.to_json().find("\"classes\""), std::string::npos);
+  EXPECT_EQ(plain.class_count(), 2u);
+  EXPECT_EQ(plain.label_probabilities(std::vector<float>{0.25f, 0.75f}), (std::vector<float>{0.25f, 0.75f}));
+  // A class reporting as no label, and a label no class reports as, are refused.
+  manifest bad = m;
+  bad.classes = {"ham", "spam", "other/x"};
+  auto text = bad.to_json();
+  text.replace(text.find("\"label\": \"ham\"", text.find("other/x")), 16, "\"label\": \"nope\"");
+  EXPECT_THROW((void)manifest::from_json(text, "x.json"), model_error);
+  manifest missing = m;
+  missing.classes = {"ham", "ham/newsletter"};
+  missing.class_label = {0, 0};
+  EXPECT_THROW((void)manifest::from_json(missing.to_json(), "x.json"), model_error);
+}
+
+TEST(Model, EarlyStoppingWithSubClassesWatchesTheLabelsLoss) {
+  // Classes 0 and 1 report as one label: the loss early stopping keeps is the labels'
+  // log loss (classes summed, both labels weighing the same), recomputed here from the
+  // kept model's predictions.
+  auto train_set = generate(900, 3, 61);
+  auto valid_set = generate(300, 3, 62);
+  auto p = quick();
+  p.class_label = {0, 0, 1};
+  auto r = train(train_set, valid_set, 3, p, nullptr);
+  auto probs = r.model.predict(valid_set.rows);
+  std::size_t count[2] = {0, 0};
+  for (int c : valid_set.labels) ++count[p.class_label[static_cast<std::size_t>(c)]];
+  double loss = 0, total = 0;
+  for (std::size_t row = 0; row < valid_set.labels.size(); ++row) {
+    const auto label = p.class_label[static_cast<std::size_t>(valid_set.labels[row])];
+    const double prob = label == 0 ? probs[row * 3] + probs[row * 3 + 1] : probs[row * 3 + 2];
+    const double w = 300.0 / (2.0 * static_cast<double>(count[label]));
+    loss -= w * std::log(prob);
+    total += w;
+  }
+  EXPECT_NEAR(r.best_valid_loss, loss / total, 1e-4);
+  // Summing classes 0 and 1 forgives their confusions with each other, so the labels'
+  // loss is below the classes' own (what XGBoost stops on without class_label).
+  auto plain = train(train_set, valid_set, 3, quick(), nullptr);
+  EXPECT_LT(r.best_valid_loss, plain.best_valid_loss);
+  p.class_label = {0, 1};
+  EXPECT_THROW((void)train(train_set, valid_set, 3, p, nullptr), model_error);
+}
+
+TEST(TreeExplainer, WithSubClassesTheTopClassBelongsToTheMostProbableLabel) {
+  // Three classes, the first two reporting as one label: wherever class 2 is the single
+  // most probable class but classes 0 + 1 sum higher, the walk must explain class 0 or
+  // 1 (whichever is larger), since the verdict reports their label.
+  auto train_set = generate(900, 3, 51);
+  auto valid_set = generate(300, 3, 52);
+  auto r = train(train_set, valid_set, 3, quick(), nullptr);
+  tree_explainer ex(r.model);
+  const std::vector<std::uint32_t> class_label{0, 0, 1};
+  std::size_t overruled = 0;
+  for (auto row : rows_of(valid_set)) {
+    auto plain = ex.walk(tree_explainer::row{row.cols, row.vals}, true);
+    auto grouped = ex.walk(tree_explainer::row{row.cols, row.vals}, true, class_label);
+    const auto& p = grouped.probabilities;
+    EXPECT_EQ(p, plain.probabilities);
+    const std::size_t want = p[0] + p[1] > p[2] ? (p[1] > p[0] ? 1 : 0) : 2;
+    EXPECT_EQ(grouped.top, want);
+    EXPECT_EQ(grouped.contributions, ex.contributions(row.cols, row.vals, want));
+    overruled += plain.top == 2 && want != 2;
+  }
+  EXPECT_GT(overruled, 0u) << "no row where the grouping changes the explained class: the test proves nothing";
+}
+
 bool flags_storage[8];
 
 std::span<const bool> as_flags(std::initializer_list<bool> v) {

@@ -24,7 +24,13 @@ struct class_threshold {
 
 struct manifest {
   std::string format = "mailtriage-model/1";
-  std::vector<std::string> labels;       // index = class id
+  std::vector<std::string> labels;       // what the model reports; index = label id
+  // The booster's classes when some labels were trained as several (`train --sub-class`:
+  // a label's sub-source, e.g. newsletters inside ham, learnt as a class of its own):
+  // class names ("ham/hard_ham") and the label id each reports as. Empty: one class per
+  // label, in label order, as every model without sub-classes has.
+  std::vector<std::string> classes;
+  std::vector<std::uint32_t> class_label;
   std::string negative_label;            // the legitimate class ("ham"); empty if none
   std::string schema_fingerprint;        // of the feature extractor it was trained with
   std::string schema_version;
@@ -45,6 +51,15 @@ struct manifest {
   // Throws model_error naming what is missing or malformed.
   [[nodiscard]] static manifest from_json(const std::string& text, const std::string& source);
   [[nodiscard]] int label_index(const std::string& label) const;  // -1 if absent
+
+  [[nodiscard]] std::size_t class_count() const { return classes.empty() ? labels.size() : classes.size(); }
+  [[nodiscard]] const std::string& class_name(std::size_t cls) const {
+    return classes.empty() ? labels[cls] : classes[cls];
+  }
+  [[nodiscard]] std::size_t label_of(std::size_t cls) const { return classes.empty() ? cls : class_label[cls]; }
+  // Per-label probabilities from the booster's per-class ones: a label's classes summed.
+  // `class_probs` is one row (class_count() values) or row-major rows of them.
+  [[nodiscard]] std::vector<float> label_probabilities(std::span<const float> class_probs) const;
 };
 
 struct loaded_model {

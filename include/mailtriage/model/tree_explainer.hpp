@@ -32,7 +32,7 @@ class tree_explainer {
 
   struct result {
     std::vector<float> probabilities;  // one per class
-    std::size_t top = 0;               // the first class with the largest probability
+    std::size_t top = 0;               // the first class with the largest probability (see walk)
     // (column, contribution to top's margin), unordered; empty unless asked for. Each
     // column's credits are summed in float in tree order (XGBoost sums its approximate
     // contributions in that order too).
@@ -48,7 +48,10 @@ class tree_explainer {
     std::span<const float> tail = {};
   };
   // Probabilities and, with `contributions`, the top class's contributions, in one walk.
-  [[nodiscard]] result walk(const row& r, bool contributions) const;
+  // With `class_label` (class -> label id, a model trained with sub-classes), the top
+  // class is the most probable class of the label whose classes sum highest, so the
+  // contributions explain the label the verdict reports.
+  [[nodiscard]] result walk(const row& r, bool contributions, std::span<const std::uint32_t> class_label = {}) const;
   [[nodiscard]] result walk(std::span<const std::uint32_t> cols, std::span<const float> vals,
                             bool contributions) const {
     return walk(row{cols, vals}, contributions);
