@@ -69,11 +69,31 @@ void set(BoosterHandle h, const char* name, const std::string& value) {
   xgb_check(XGBoosterSetParam(h, name, value.c_str()), name);
 }
 
+// The validation rows as the labels' log loss sees them: each row's label (its class's)
+// and weight (labels balanced, times the row's own weight). Fixed for the whole run.
+struct label_rows {
+  std::vector<std::uint32_t> label;
+  std::vector<double> weight;
+};
+
+label_rows label_rows_of(const training_data& valid, const std::vector<std::uint32_t>& class_label) {
+  label_rows out;
+  std::vector<int> ids;
+  for (int c : valid.labels) ids.push_back(static_cast<int>(class_label[static_cast<std::size_t>(c)]));
+  const std::size_t labels = *std::max_element(class_label.begin(), class_label.end()) + 1;
+  auto w = class_weights(ids, labels, true);
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    out.label.push_back(static_cast<std::uint32_t>(ids[r]));
+    out.weight.push_back(w[r] * (valid.row_weights.empty() ? 1.0f : valid.row_weights[r]));
+  }
+  return out;
+}
+
 // The validation log loss of the labels: each row's probability of its label (the sum
-// of the label's classes), rows weighted so every label weighs the same. The booster
-// was created with `dvalid` in its cache, so XGBoost adds only the newest trees to the
-// predictions it keeps for it.
-double label_log_loss(BoosterHandle b, DMatrixHandle dvalid, const training_data& valid,
+// of the label's classes), weighted as label_rows_of says. The booster was created with
+// `dvalid` in its cache, so XGBoost adds only the newest trees to the predictions it
+// keeps for it.
+double label_log_loss(BoosterHandle b, DMatrixHandle dvalid, const label_rows& rows,
                       const std::vector<std::uint32_t>& class_label) {
   const char* config = R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":true})";
   bst_ulong const* shape = nullptr;
@@ -81,21 +101,13 @@ double label_log_loss(BoosterHandle b, DMatrixHandle dvalid, const training_data
   const float* result = nullptr;
   xgb_check(XGBoosterPredictFromDMatrix(b, dvalid, config, &shape, &dim, &result), "predicting validation rows");
   const std::size_t classes = class_label.size();
-  std::vector<int> label_of_row(valid.labels.size());
-  std::size_t labels = 0;
-  for (std::size_t r = 0; r < label_of_row.size(); ++r) {
-    label_of_row[r] = static_cast<int>(class_label[static_cast<std::size_t>(valid.labels[r])]);
-    labels = std::max(labels, static_cast<std::size_t>(label_of_row[r]) + 1);
-  }
-  auto w = class_weights(label_of_row, labels, true);
   double loss = 0, total = 0;
-  for (std::size_t r = 0; r < label_of_row.size(); ++r) {
+  for (std::size_t r = 0; r < rows.label.size(); ++r) {
     double p = 0;
     for (std::size_t c = 0; c < classes; ++c)
-      if (class_label[c] == static_cast<std::uint32_t>(label_of_row[r])) p += result[r * classes + c];
-    const double weight = w[r] * (valid.row_weights.empty() ? 1.0f : valid.row_weights[r]);
-    loss -= weight * std::log(std::clamp(p, 1e-15, 1.0));
-    total += weight;
+      if (class_label[c] == rows.label[r]) p += result[r * classes + c];
+    loss -= rows.weight[r] * std::log(std::clamp(p, 1e-15, 1.0));
+    total += rows.weight[r];
   }
   return total > 0 ? loss / total : 0;
 }
@@ -137,6 +149,7 @@ training_result train(const training_data& train_set, const training_data& valid
   set(b.get(), "seed", std::to_string(p.seed));
   set(b.get(), "verbosity", "0");
 
+  const label_rows valid_label_rows = p.class_label.empty() ? label_rows{} : label_rows_of(valid_set, p.class_label);
   std::vector<round_score> history;
   double best = 1e300;
   int best_round = 0;
@@ -146,7 +159,7 @@ training_result train(const training_data& train_set, const training_data& valid
     const char* line = nullptr;
     xgb_check(XGBoosterEvalOneIter(b.get(), round, cache, names, 2, &line), "evaluating a round");
     round_score s{round + 1, metric_value(line, "train"), metric_value(line, "valid")};
-    if (!p.class_label.empty()) s.valid_loss = label_log_loss(b.get(), dvalid.get(), valid_set, p.class_label);
+    if (!p.class_label.empty()) s.valid_loss = label_log_loss(b.get(), dvalid.get(), valid_label_rows, p.class_label);
     history.push_back(s);
     if (progress) progress(s);
     if (p.early_stopping_rounds <= 0 || s.valid_loss < best - 1e-7) {
