@@ -51,10 +51,8 @@ policy::verdict scorer::judge(const mime::message& msg, const features::extracti
   // the reasons are those of the reported label's most probable class.
   auto walked = explainer_.walk(row, reasons_ > 0 && !exact, info.class_label);
   const std::size_t top = walked.top;  // a class
-  std::vector<float> merged;
-  if (!info.classes.empty()) merged = info.label_probabilities(walked.probabilities);
-  const auto& probs = info.classes.empty() ? walked.probabilities : merged;
-  const std::size_t top_label = info.label_of(top);
+  const auto& probs = info.classes.empty() ? walked.probabilities : walked.label_probabilities;
+  const std::size_t top_label = walked.top_label;
   out.probabilities.reserve(probs.size());
   for (std::size_t c = 0; c < probs.size(); ++c) {
     out.probabilities.emplace_back(info.labels[c], probs[c]);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "mailtriage/model/class_labels.hpp"
 #include "mailtriage/util/json_writer.hpp"
 #include "mailtriage/util/sha256.hpp"
 
@@ -83,10 +84,8 @@ int manifest::label_index(const std::string& label) const {
 
 std::vector<float> manifest::label_probabilities(std::span<const float> class_probs) const {
   if (classes.empty()) return {class_probs.begin(), class_probs.end()};
-  const std::size_t k = classes.size(), rows = class_probs.size() / k;
-  std::vector<float> out(rows * labels.size(), 0.0f);
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t c = 0; c < k; ++c) out[r * labels.size() + class_label[c]] += class_probs[r * k + c];
+  std::vector<float> out;
+  sum_classes_by_label(class_probs, class_label, labels.size(), out);
   return out;
 }
 

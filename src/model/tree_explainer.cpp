@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "mailtriage/model/class_labels.hpp"
 #include "xgb_call.hpp"
 
 namespace mailtriage::model {
@@ -299,15 +300,17 @@ tree_explainer::result tree_explainer::walk(const row& input, bool contributions
   r.probabilities = link(std::move(margin));
   const auto& p = r.probabilities;
   if (class_label.size() == p.size()) {
-    std::vector<float> label_sum(*std::max_element(class_label.begin(), class_label.end()) + 1, 0.0f);
-    for (std::size_t c = 0; c < p.size(); ++c) label_sum[class_label[c]] += p[c];
-    const auto label = static_cast<std::uint32_t>(std::max_element(label_sum.begin(), label_sum.end()) - label_sum.begin());
+    const auto& sums = r.label_probabilities;
+    sum_classes_by_label(p, class_label, *std::max_element(class_label.begin(), class_label.end()) + 1,
+                         r.label_probabilities);
+    r.top_label = static_cast<std::size_t>(std::max_element(sums.begin(), sums.end()) - sums.begin());
     bool found = false;
     for (std::size_t c = 0; c < p.size(); ++c)
-      if (class_label[c] == label && (!found || p[c] > p[r.top])) r.top = c, found = true;
+      if (class_label[c] == r.top_label && (!found || p[c] > p[r.top])) r.top = c, found = true;
   } else {
     for (std::size_t c = 0; c < p.size(); ++c)
       if (p[c] > p[r.top]) r.top = c;
+    r.top_label = r.top;
   }
   if (contributions) collect(s, r.top, r.contributions);
   return r;

@@ -384,7 +384,6 @@ TEST(Bundle, SubClassesRoundTripAndSumIntoTheirLabels) {
   EXPECT_EQ(back.class_label, m.class_label);
   EXPECT_EQ(back.class_count(), 3u);
   EXPECT_EQ(back.class_name(2), "ham/newsletter");
-  EXPECT_EQ(back.label_of(2), 0u);
   // Two rows of three classes -> two rows of two labels.
   const std::vector<float> probs{0.25f, 0.5f, 0.25f, 0.125f, 0.125f, 0.75f};  // exact in binary
   EXPECT_EQ(back.label_probabilities(probs), (std::vector<float>{0.5f, 0.5f, 0.875f, 0.125f}));
@@ -451,6 +450,10 @@ TEST(TreeExplainer, WithSubClassesTheTopClassBelongsToTheMostProbableLabel) {
     EXPECT_EQ(p, plain.probabilities);
     const std::size_t want = p[0] + p[1] > p[2] ? (p[1] > p[0] ? 1 : 0) : 2;
     EXPECT_EQ(grouped.top, want);
+    EXPECT_EQ(grouped.label_probabilities, (std::vector<float>{p[0] + p[1], p[2]}));
+    EXPECT_EQ(grouped.top_label, class_label[want]);
+    EXPECT_TRUE(plain.label_probabilities.empty());
+    EXPECT_EQ(plain.top_label, plain.top);
     EXPECT_EQ(grouped.contributions, ex.contributions(row.cols, row.vals, want));
     overruled += plain.top == 2 && want != 2;
   }

@@ -56,7 +56,6 @@ struct manifest {
   [[nodiscard]] const std::string& class_name(std::size_t cls) const {
     return classes.empty() ? labels[cls] : classes[cls];
   }
-  [[nodiscard]] std::size_t label_of(std::size_t cls) const { return classes.empty() ? cls : class_label[cls]; }
   // Per-label probabilities from the booster's per-class ones: a label's classes summed.
   // `class_probs` is one row (class_count() values) or row-major rows of them.
   [[nodiscard]] std::vector<float> label_probabilities(std::span<const float> class_probs) const;

@@ -33,6 +33,10 @@ class tree_explainer {
   struct result {
     std::vector<float> probabilities;  // one per class
     std::size_t top = 0;               // the first class with the largest probability (see walk)
+    // With walk's `class_label`: one per label, its classes summed; and the label whose
+    // sum is highest. Without: empty, and top_label == top.
+    std::vector<float> label_probabilities;
+    std::size_t top_label = 0;
     // (column, contribution to top's margin), unordered; empty unless asked for. Each
     // column's credits are summed in float in tree order (XGBoost sums its approximate
     // contributions in that order too).
