@@ -65,6 +65,97 @@ std::string iso_date(std::int64_t t) {
   return buf;
 }
 
+
+// The booster's classes: one per label, then one per label and --sub-class sub-source
+// that some message has ("ham/hard_ham"), in the order the corpus first shows them.
+// Fills m.classes and m.class_label when there are sub-classes; returns each row's class.
+std::vector<int> booster_classes(const dataset& d, const std::map<std::string, message_origin>& sources,
+                                 const std::set<std::string>& sub_classes, const std::string& corpus_manifest,
+                                 model::manifest& m) {
+  std::vector<int> row_class = d.label_ids;
+  if (sub_classes.empty()) return row_class;
+  m.classes = d.labels;
+  for (std::uint32_t l = 0; l < d.labels.size(); ++l) m.class_label.push_back(l);
+  std::map<std::string, int> class_of;  // "label/sub-source" -> class id
+  std::set<std::string> seen;
+  for (std::size_t r = 0; r < d.meta.size(); ++r) {
+    auto it = sources.find(file_name_of(d.meta[r].path));
+    if (it == sources.end() || !sub_classes.contains(it->second.subsource)) continue;
+    seen.insert(it->second.subsource);
+    const auto label = static_cast<std::uint32_t>(d.label_ids[r]);
+    auto [c, added] = class_of.try_emplace(d.labels[label] + "/" + it->second.subsource, static_cast<int>(m.classes.size()));
+    if (added) {
+      m.classes.push_back(c->first);
+      m.class_label.push_back(label);
+    }
+    row_class[r] = c->second;
+  }
+  for (const auto& sub : sub_classes)
+    if (!seen.contains(sub))
+      throw std::runtime_error("--sub-class " + sub + ": no message of the corpus has that sub-source in " + corpus_manifest);
+  return row_class;
+}
+
+// Stratified split with a fixed seed: each class contributes the same share to
+// validation. Both lists of rows come back sorted.
+std::pair<std::vector<std::size_t>, std::vector<std::size_t>> stratified_split(const std::vector<int>& row_class,
+                                                                             const model::manifest& m,
+                                                                             double valid_fraction, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::size_t> train_rows, valid_rows;
+  for (int c = 0; c < static_cast<int>(m.class_count()); ++c) {
+    std::vector<std::size_t> rows;
+    for (std::size_t r = 0; r < row_class.size(); ++r)
+      if (row_class[r] == c) rows.push_back(r);
+    std::shuffle(rows.begin(), rows.end(), rng);
+    auto n_valid = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(rows.size()) * valid_fraction));
+    if (rows.size() < 2) throw std::runtime_error("class '" + m.class_name(static_cast<std::size_t>(c)) + "' needs at least 2 messages");
+    valid_rows.insert(valid_rows.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid));
+    train_rows.insert(train_rows.end(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid), rows.end());
+  }
+  std::sort(train_rows.begin(), train_rows.end());
+  std::sort(valid_rows.begin(), valid_rows.end());
+  return {std::move(train_rows), std::move(valid_rows)};
+}
+
+// The manifest's training-data summary: messages per class and split, per manifest
+// source, and the date range of the messages' Date headers.
+std::string training_data_summary(const dataset& d, const std::map<std::string, message_origin>& sources,
+                                  const model::manifest& m, const std::vector<int>& row_class,
+                                  const std::vector<std::size_t>& train_rows, const std::vector<std::size_t>& valid_rows) {
+  std::map<std::string, std::map<std::string, std::size_t>> counts;  // class -> split -> n
+  std::map<std::string, std::size_t> by_source;
+  std::int64_t first = 0, last = 0;
+  for (auto r : train_rows) counts[m.class_name(static_cast<std::size_t>(row_class[r]))]["train"]++;
+  for (auto r : valid_rows) counts[m.class_name(static_cast<std::size_t>(row_class[r]))]["validation"]++;
+  for (const auto& mm : d.meta) {
+    auto it = sources.find(file_name_of(mm.path));
+    if (it != sources.end()) by_source[it->second.source + "/" + it->second.subsource]++;
+    // Dates outside 1990-2100 are broken headers, not a range.
+    if (mm.date > 631152000 && mm.date < 4102444800) {
+      if (!first || mm.date < first) first = mm.date;
+      if (!last || mm.date > last) last = mm.date;
+    }
+  }
+  json_writer tj(false);
+  tj.begin_object().key("counts").begin_object();
+  for (const auto& [label, split] : counts) {
+    tj.key(label).begin_object();
+    for (const auto& [name, n] : split) tj.field(name, static_cast<std::uint64_t>(n));
+    tj.end_object();
+  }
+  tj.end_object();
+  tj.key("sources").begin_object();
+  for (const auto& [s, n] : by_source) tj.field(s, static_cast<std::uint64_t>(n));
+  tj.end_object();
+  tj.key("date_range").begin_object();
+  if (first) tj.field("first", iso_date(first)).field("last", iso_date(last));
+  tj.end_object();
+  tj.field("messages", static_cast<std::uint64_t>(d.meta.size()));
+  tj.end_object();
+  return tj.str();
+}
+
 }  // namespace
 
 int train_main(const std::vector<std::string>& argv) {
@@ -129,50 +220,13 @@ int train_main(const std::vector<std::string>& argv) {
     negative.clear();
   }
 
-  // The booster's classes: one per label, then one per label and --sub-class sub-source
-  // that some message has ("ham/hard_ham"), in the order the corpus first shows them.
   model::manifest m;
   m.labels = d.labels;
-  std::vector<int> row_class = d.label_ids;
-  if (!sub_classes.empty()) {
-    m.classes = d.labels;
-    for (std::uint32_t l = 0; l < d.labels.size(); ++l) m.class_label.push_back(l);
-    std::set<std::string> seen;
-    for (std::size_t r = 0; r < d.meta.size(); ++r) {
-      auto it = sources.find(file_name_of(d.meta[r].path));
-      if (it == sources.end() || !sub_classes.contains(it->second.subsource)) continue;
-      seen.insert(it->second.subsource);
-      const auto label = static_cast<std::uint32_t>(d.label_ids[r]);
-      const std::string name = d.labels[label] + "/" + it->second.subsource;
-      auto c = std::find(m.classes.begin(), m.classes.end(), name);
-      if (c == m.classes.end()) {
-        m.classes.push_back(name);
-        m.class_label.push_back(label);
-        c = m.classes.end() - 1;
-      }
-      row_class[r] = static_cast<int>(c - m.classes.begin());
-    }
-    for (const auto& sub : sub_classes)
-      if (!seen.contains(sub)) throw std::runtime_error("--sub-class " + sub + ": no message of the corpus has that sub-source in " + corpus_manifest);
-  }
+  const std::vector<int> row_class = booster_classes(d, sources, sub_classes, corpus_manifest, m);
   const std::size_t classes = m.class_count();
   p.class_label = m.class_label;
 
-  // Stratified split with a fixed seed: each class contributes the same share.
-  std::mt19937 rng(p.seed);
-  std::vector<std::size_t> train_rows, valid_rows;
-  for (int c = 0; c < static_cast<int>(classes); ++c) {
-    std::vector<std::size_t> rows;
-    for (std::size_t r = 0; r < row_class.size(); ++r)
-      if (row_class[r] == c) rows.push_back(r);
-    std::shuffle(rows.begin(), rows.end(), rng);
-    auto n_valid = std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(rows.size()) * valid_fraction));
-    if (rows.size() < 2) throw std::runtime_error("class '" + m.class_name(static_cast<std::size_t>(c)) + "' needs at least 2 messages");
-    valid_rows.insert(valid_rows.end(), rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid));
-    train_rows.insert(train_rows.end(), rows.begin() + static_cast<std::ptrdiff_t>(n_valid), rows.end());
-  }
-  std::sort(train_rows.begin(), train_rows.end());
-  std::sort(valid_rows.begin(), valid_rows.end());
+  const auto [train_rows, valid_rows] = stratified_split(row_class, m, valid_fraction, p.seed);
   auto subset = [&](const std::vector<std::size_t>& rows) {
     model::training_data t;
     t.rows = d.rows.select(rows);
@@ -293,37 +347,7 @@ int train_main(const std::vector<std::string>& argv) {
   pj.end_object();
   m.params_json = pj.str();
 
-  std::map<std::string, std::map<std::string, std::size_t>> counts;  // class -> split -> n
-  std::map<std::string, std::size_t> by_source;
-  std::int64_t first = 0, last = 0;
-  for (auto r : train_rows) counts[m.class_name(static_cast<std::size_t>(row_class[r]))]["train"]++;
-  for (auto r : valid_rows) counts[m.class_name(static_cast<std::size_t>(row_class[r]))]["validation"]++;
-  for (const auto& mm : d.meta) {
-    auto it = sources.find(file_name_of(mm.path));
-    if (it != sources.end()) by_source[it->second.source + "/" + it->second.subsource]++;
-    // Dates outside 1990-2100 are broken headers, not a range.
-    if (mm.date > 631152000 && mm.date < 4102444800) {
-      if (!first || mm.date < first) first = mm.date;
-      if (!last || mm.date > last) last = mm.date;
-    }
-  }
-  json_writer tj(false);
-  tj.begin_object().key("counts").begin_object();
-  for (const auto& [label, split] : counts) {
-    tj.key(label).begin_object();
-    for (const auto& [name, n] : split) tj.field(name, static_cast<std::uint64_t>(n));
-    tj.end_object();
-  }
-  tj.end_object();
-  tj.key("sources").begin_object();
-  for (const auto& [s, n] : by_source) tj.field(s, static_cast<std::uint64_t>(n));
-  tj.end_object();
-  tj.key("date_range").begin_object();
-  if (first) tj.field("first", iso_date(first)).field("last", iso_date(last));
-  tj.end_object();
-  tj.field("messages", static_cast<std::uint64_t>(d.meta.size()));
-  tj.end_object();
-  m.training_data_json = tj.str();
+  m.training_data_json = training_data_summary(d, sources, m, row_class, train_rows, valid_rows);
   m.created_by = "mailtriage " MAILTRIAGE_VERSION " train";
   m.description = description;
 
