@@ -65,13 +65,7 @@ std::optional<codec_error> decode_command_into(const frame_view& f, command& int
 expected<command, codec_error> decode_command(const frame_view& f) {
   wire::reader r(f.payload);
   switch (f.code) {
-    case SMFIC_OPTNEG: {
-      option_negotiation o;
-      o.version = r.u32();
-      o.actions = r.u32();
-      o.protocol = r.u32();
-      return finish(r, std::move(o));
-    }
+    case SMFIC_OPTNEG: return finish(r, wire::read_option_negotiation(r, false));
     case SMFIC_MACRO: {
       define_macros m;
       m.for_command = r.byte();
@@ -134,11 +128,7 @@ std::string encode(const command& c) {
       [&out](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, option_negotiation>) {
-          auto s = wire::begin_frame(out, SMFIC_OPTNEG);
-          wire::put_u32(out, v.version);
-          wire::put_u32(out, v.actions);
-          wire::put_u32(out, v.protocol);
-          wire::finish_frame(out, s);
+          wire::put_option_negotiation(out, v);
         } else if constexpr (std::is_same_v<T, define_macros>) {
           auto s = wire::begin_frame(out, SMFIC_MACRO);
           out += v.for_command;

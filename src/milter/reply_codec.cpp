@@ -42,18 +42,7 @@ void put_string_frame(std::string& out, char code, std::string_view value) {
 expected<reply, codec_error> decode_reply(const frame& f) {
   wire::reader r(f.payload);
   switch (f.code) {
-    case SMFIC_OPTNEG: {
-      option_negotiation o;
-      o.version = r.u32();
-      o.actions = r.u32();
-      o.protocol = r.u32();
-      while (!r.at_end() && !r.failed()) {
-        std::uint32_t stage_id = r.u32();
-        std::string names = r.cstring();
-        o.macro_lists.emplace_back(stage_id, std::move(names));
-      }
-      return finish(r, std::move(o));
-    }
+    case SMFIC_OPTNEG: return finish(r, wire::read_option_negotiation(r, true));
     case SMFIR_ACCEPT: return finish(r, accept{});
     case SMFIR_CONTINUE: return finish(r, continue_{});
     case SMFIR_DISCARD: return finish(r, discard{});
@@ -110,15 +99,7 @@ void append_encoded(std::string& out, const reply& rep) {
         using T = std::decay_t<decltype(v)>;
         auto empty = [&out](char code) { wire::finish_frame(out, wire::begin_frame(out, code)); };
         if constexpr (std::is_same_v<T, option_negotiation>) {
-          auto s = wire::begin_frame(out, SMFIC_OPTNEG);
-          wire::put_u32(out, v.version);
-          wire::put_u32(out, v.actions);
-          wire::put_u32(out, v.protocol);
-          for (const auto& [stage_id, names] : v.macro_lists) {
-            wire::put_u32(out, stage_id);
-            wire::put_cstring(out, names);
-          }
-          wire::finish_frame(out, s);
+          wire::put_option_negotiation(out, v);
         } else if constexpr (std::is_same_v<T, accept>) {
           empty(SMFIR_ACCEPT);
         } else if constexpr (std::is_same_v<T, continue_>) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "mailtriage/milter/codec.hpp"
+#include "mailtriage/milter/protocol.hpp"
 
 namespace mailtriage::milter::wire {
 
@@ -114,6 +115,35 @@ class reader {
   std::string_view rest_;
   std::optional<codec_error> error_;
 };
+
+// SMFIC_OPTNEG's payload, the same frame both ways: version, actions and protocol
+// steps; in a filter's reply (protocol 6) then the macro lists it wants per stage. The
+// MTA's offer carries none, so a decoded offer reads no lists (bytes after the three
+// words stay unread: an error).
+inline void put_option_negotiation(std::string& out, const option_negotiation& o) {
+  auto s = begin_frame(out, SMFIC_OPTNEG);
+  put_u32(out, o.version);
+  put_u32(out, o.actions);
+  put_u32(out, o.protocol);
+  for (const auto& [stage_id, names] : o.macro_lists) {
+    put_u32(out, stage_id);
+    put_cstring(out, names);
+  }
+  finish_frame(out, s);
+}
+
+inline option_negotiation read_option_negotiation(reader& r, bool macro_lists) {
+  option_negotiation o;
+  o.version = r.u32();
+  o.actions = r.u32();
+  o.protocol = r.u32();
+  while (macro_lists && !r.at_end() && !r.failed()) {
+    std::uint32_t stage_id = r.u32();
+    std::string names = r.cstring();
+    o.macro_lists.emplace_back(stage_id, std::move(names));
+  }
+  return o;
+}
 
 // Ends a decode: left-over bytes or an earlier failure become the error, else the
 // value wrapped as `Result` (a command or a reply).
