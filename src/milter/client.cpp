@@ -145,10 +145,11 @@ asio::awaitable<void> client::connect(const socket_spec& spec) {
   timer_.cancel();
 }
 
-asio::awaitable<void> client::write(const std::string& bytes) {
+asio::awaitable<void> client::write_out(std::string_view bytes) {
+  ++writes_;
   arm_timer();
   try {
-    co_await asio::async_write(socket_, asio::buffer(bytes), use_awaitable);
+    co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), use_awaitable);
   } catch (const boost::system::system_error& e) {
     timer_.cancel();
     throw client_error(std::string("write to milter failed: ") + e.code().message());
@@ -156,7 +157,29 @@ asio::awaitable<void> client::write(const std::string& bytes) {
   timer_.cancel();
 }
 
+asio::awaitable<void> client::write(const std::string& bytes) {
+  pending_ += bytes;
+  const std::size_t size = options_.write_buffer;
+  if (size == 0) {
+    co_await flush();
+    co_return;
+  }
+  // As VSTREAM does: each time the buffer fills, one write of the whole buffer.
+  std::size_t written = 0;
+  for (; pending_.size() - written >= size; written += size)
+    co_await write_out(std::string_view(pending_).substr(written, size));
+  pending_.erase(0, written);
+}
+
+asio::awaitable<void> client::flush() {
+  if (pending_.empty()) co_return;
+  co_await write_out(pending_);
+  pending_.clear();
+}
+
 asio::awaitable<reply> client::read_reply() {
+  // Like a VSTREAM read, reading an answer first writes out what is queued.
+  co_await flush();
   std::array<char, 4096> buf;
   for (;;) {
     auto next = decoder_.next();
@@ -255,6 +278,9 @@ asio::awaitable<message_result> client::send(const envelope& env, std::string_vi
     auto r = co_await exchange(c, SMFIP_NR_DATA);
     if (take_final(r, result, std::string_view("data"))) co_return result;
   }
+  // Postfix's smtpd hands the milter connection to cleanup here, flushing its buffer
+  // first: the next read happens in another process.
+  co_await flush();
   auto parts = split_raw_message(raw_message, (p & SMFIP_HDR_LEADSPC) != 0);
   if (!(p & SMFIP_NOHDRS)) {
     for (auto& h : parts.headers) {
@@ -305,6 +331,7 @@ asio::awaitable<void> client::quit() {
   try {
     const std::string bytes = encode(command{milter::quit{}});
     co_await write(bytes);
+    co_await flush();
   } catch (const client_error&) {
     // The filter may already have closed; quitting is best effort.
   }

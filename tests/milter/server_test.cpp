@@ -197,6 +197,39 @@ TEST(Server, SeveralMessagesOnOneConnection) {
   EXPECT_EQ(srv.get().stats().messages.load(), 5u);
 }
 
+// The client writes as Postfix does (its milter8 writes through a 4096-byte VSTREAM
+// buffer, flushed before it reads an answer): over TCP, with SKIP, a small message is
+// five writes (negotiation; connect to DATA; headers and body, answered because of
+// SKIP; end of message; QUIT), as tcpdump showed Postfix 3.7 sending. Per frame, as
+// Sendmail writes, it is one write per frame; the filter sees the same message.
+TEST(Server, ClientWritesAsPostfixDoes) {
+  running_server srv(loopback_options(), std::make_shared<fixed_handler>(status_decision("seen")));
+  auto spec = srv.spec();
+  auto send_with = [&](std::size_t write_buffer) {
+    return run_client([&](asio::io_context& io) -> asio::awaitable<std::pair<message_result, std::size_t>> {
+      client_options options;
+      options.write_buffer = write_buffer;
+      client c(io.get_executor(), options);
+      co_await c.connect(spec);
+      co_await c.negotiate();
+      envelope env;
+      auto r = co_await c.send(env, kMessage);
+      co_await c.quit();
+      co_return std::make_pair(std::move(r), c.writes());
+    });
+  };
+  auto [buffered, buffered_writes] = send_with(4096);
+  auto [per_frame, per_frame_writes] = send_with(0);
+  EXPECT_EQ(buffered_writes, 5u);
+  const std::size_t headers = split_raw_message(kMessage, false).headers.size();
+  // negotiation, 2 x connect, HELO, 2 x MAIL, 2 x RCPT, DATA, headers, EOH, one body
+  // chunk, end of message (its macros and the command in one write), QUIT
+  EXPECT_EQ(per_frame_writes, 9 + headers + 4);
+  EXPECT_EQ(buffered.modifications, per_frame.modifications);
+  EXPECT_EQ(buffered.final_reply.index(), per_frame.final_reply.index());
+  EXPECT_EQ(srv.get().stats().messages.load(), 2u);
+}
+
 TEST(Server, UnixSocketWithConfiguredMode) {
   auto dir = std::filesystem::temp_directory_path() / ("mt-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -32,6 +32,12 @@ struct client_options {
   std::uint32_t actions = 0x1FF;          // what we let the filter do (Postfix offers all)
   std::uint32_t protocol = SMFI_CURR_PROT;  // what we can leave out (Postfix 3.x offers all)
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // per exchange, like milter_command_timeout
+  // Postfix writes to a milter through a 4096-byte VSTREAM buffer: frames that need no
+  // answer wait there and go out when it is full, before Postfix reads an answer, and
+  // when smtpd hands the connection to cleanup after DATA. So a filter that asks for no
+  // replies receives a message in a few large writes. 0: every frame written at once,
+  // as Sendmail does.
+  std::size_t write_buffer = 4096;
 };
 
 // The SMTP side of one message, as an MTA would describe it in commands and macros.
@@ -69,9 +75,15 @@ class client {
   void close();
 
   [[nodiscard]] const option_negotiation& agreed() const { return agreed_; }
+  // Writes put on the socket so far (see client_options::write_buffer).
+  [[nodiscard]] std::size_t writes() const { return writes_; }
 
  private:
+  // Queues a frame; writes out whole buffers (client_options::write_buffer).
   boost::asio::awaitable<void> write(const std::string& bytes);
+  // Writes out whatever is queued.
+  boost::asio::awaitable<void> flush();
+  boost::asio::awaitable<void> write_out(std::string_view bytes);
   boost::asio::awaitable<reply> read_reply();
   // Sends a command; when the filter must answer it, reads the reply. Returns a final
   // reply other than continue (the filter ended the message early), or nothing.
@@ -83,6 +95,8 @@ class client {
   client_options options_;
   option_negotiation agreed_;
   frame_decoder decoder_;
+  std::string pending_;  // frames queued for writing
+  std::size_t writes_ = 0;
   bool smtp_session_started_ = false;
 };
 
