@@ -4,7 +4,9 @@
 # message, counted only once it listens) or plain (CPU seconds via --daemon-pid).
 #   packaging/bench/io-path.sh BUILD_DIR strace|callgrind|cpu SOCKET CORPUS [daemon args...]
 # SOCKET: inet:PORT@127.0.0.1 or unix:/path. REPEAT (default 1) sends the corpus that
-# many times in cpu mode. Output files go to OUT (default /tmp/mailtriage-io-path).
+# many times in cpu mode. WRITE_BUFFER (default 4096, as Postfix) is the client's
+# --write-buffer; 0 writes every frame at once, as the bench did before the sixth round
+# (docs/PERFORMANCE.md). Output files go to OUT (default /tmp/mailtriage-io-path).
 set -eu
 build=$1 mode=$2 socket=$3 corpus=$4
 shift 4
@@ -30,9 +32,10 @@ listening() {
 for _ in $(seq 600); do listening && break; sleep 0.1; done
 [ "$mode" = callgrind ] && callgrind_control -i on "$pid" >/dev/null
 if [ "$mode" = cpu ]; then
-  "$cli" bench --socket "$socket" --concurrency 8 --threads 2 --repeat "${REPEAT:-1}" --daemon-pid "$pid" "$corpus"
+  "$cli" bench --socket "$socket" --concurrency 8 --threads 2 --write-buffer "${WRITE_BUFFER:-4096}" \
+    --repeat "${REPEAT:-1}" --daemon-pid "$pid" "$corpus"
 else
-  "$cli" bench --socket "$socket" --concurrency 8 --threads 2 "$corpus"
+  "$cli" bench --socket "$socket" --concurrency 8 --threads 2 --write-buffer "${WRITE_BUFFER:-4096}" "$corpus"
 fi
 kill -TERM "$pid"
 wait "$launcher" || true
