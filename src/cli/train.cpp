@@ -65,7 +65,6 @@ std::string iso_date(std::int64_t t) {
   return buf;
 }
 
-
 // The booster's classes: one per label, then one per label and --sub-class sub-source
 // that some message has ("ham/hard_ham"), in the order the corpus first shows them.
 // Fills m.classes and m.class_label when there are sub-classes; returns each row's class.
