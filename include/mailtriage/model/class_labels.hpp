@@ -1,8 +1,9 @@
 #pragma once
 // A model trained with sub-classes (`train --sub-class`) has more booster classes than
 // labels: each class reports as one label. This is the one place where a label's
-// probability is made from its classes', for the daemon's tree walk and for batch
-// predictions alike.
+// probabilities are made from its classes', for the daemon's tree walk and for batch
+// predictions alike. (The trainer's early-stopping loss needs only each row's own label
+// and sums it in double, from XGBoost's buffer: model/trainer.cpp, label_log_loss.)
 #include <cstddef>
 #include <cstdint>
 #include <span>
