@@ -202,11 +202,11 @@ tree_explainer::tree_explainer(const booster& b) {
   }
 }
 
-void tree_explainer::walk_trees(scratch& s, const row& r, std::vector<float>& margin, bool accumulate) const {
+void tree_explainer::scatter(scratch& s, const row& r, bool accumulate) const {
   s.begin(columns_.size(), outputs_, accumulate);
   const std::uint32_t gen = s.generation;
   scratch::cell* value = s.values.data();
-  // The row, scattered; with duplicate columns the first counts (as a search would find).
+  // With duplicate columns the first counts (as a search would find).
   auto put = [&, words = split_bits_.size()](std::uint32_t column, float v) {
     const std::size_t w = column / 64;
     if (w >= words) return;
@@ -217,29 +217,43 @@ void tree_explainer::walk_trees(scratch& s, const row& r, std::vector<float>& ma
   };
   for (std::size_t k = 0; k < r.cols.size(); ++k) put(r.cols[k], r.vals[k]);
   for (std::size_t k = 0; k < r.tail.size(); ++k) put(r.tail_base + static_cast<std::uint32_t>(k), r.tail[k]);
-  // XGBoost's rule: absent (missing) goes the default way, else value < threshold goes left.
+}
+
+namespace {
+// XGBoost's rule: absent (missing) goes the default way, else value < threshold goes left.
+template <class Node, class Cell>
+inline std::int32_t next_node(const Node& n, const Cell* value, std::uint32_t gen) {
+  const Cell& c = value[n.slot];
+  return c.stamp != gen ? n.missing : c.value < n.threshold ? n.left : n.right;
+}
+}  // namespace
+
+std::vector<float> tree_explainer::margins(const scratch& s) const {
+  const std::uint32_t gen = s.generation;
+  const scratch::cell* value = s.values.data();
   const node* nodes = nodes_.data();
-  auto next = [&](const node& n) {
-    const scratch::cell& c = value[n.slot];
-    return c.stamp != gen ? n.missing : c.value < n.threshold ? n.left : n.right;
-  };
-  margin.assign(outputs_, base_margin_);
-  if (!accumulate) {
-    for (const auto& t : roots_) {
-      const node* n = nodes + t.first;
-      while (n->left >= 0) n = nodes + next(*n);
-      margin[t.output] += n->mean;
-    }
-    return;
+  std::vector<float> margin(outputs_, base_margin_);
+  for (const auto& t : roots_) {
+    const node* n = nodes + t.first;
+    while (n->left >= 0) n = nodes + next_node(*n, value, gen);
+    margin[t.output] += n->mean;
   }
+  return margin;
+}
+
+void tree_explainer::credit(scratch& s, std::size_t output, std::vector<float>* margin) const {
+  const std::uint32_t gen = s.generation;
+  const scratch::cell* value = s.values.data();
+  const node* nodes = nodes_.data();
   scratch::cell* sums = s.sums.data();
+  scratch::cell* out = sums + output * s.slots;
   std::uint32_t* touched = s.touched.data();
   std::size_t touched_count = 0;
   for (const auto& t : roots_) {
-    scratch::cell* out = sums + static_cast<std::size_t>(t.output) * s.slots;
+    if (t.output != output) continue;
     const node* n = nodes + t.first;
     while (n->left >= 0) {
-      const node* c = nodes + next(*n);
+      const node* c = nodes + next_node(*n, value, gen);
       const float delta = c->mean - n->mean;
       scratch::cell& sum = out[n->slot];
       if (sum.stamp != gen) {
@@ -250,7 +264,7 @@ void tree_explainer::walk_trees(scratch& s, const row& r, std::vector<float>& ma
       }
       n = c;
     }
-    margin[t.output] += n->mean;
+    if (margin) (*margin)[t.output] += n->mean;
   }
   s.touched_count = touched_count;
 }
@@ -294,8 +308,19 @@ void tree_explainer::collect(const scratch& s, std::size_t cls,
 tree_explainer::result tree_explainer::walk(const row& input, bool contributions,
                                             std::span<const std::uint32_t> class_label) const {
   scratch& s = thread_scratch();
+  scatter(s, input, contributions);
+  // A binary model has one output: its credits and its margin come from one pass. A
+  // multi-class model's contributions are those of the top class, known only once every
+  // margin is: a plain pass for the margins, then the credits of that class's trees
+  // alone, which costs less than crediting every class's trees in the first pass.
   std::vector<float> margin;
-  walk_trees(s, input, margin, contributions);
+  const bool fused = contributions && outputs_ == 1;
+  if (fused) {
+    margin.assign(1, base_margin_);
+    credit(s, 0, &margin);
+  } else {
+    margin = margins(s);
+  }
   result r;
   r.probabilities = link(std::move(margin));
   const auto& p = r.probabilities;
@@ -312,7 +337,10 @@ tree_explainer::result tree_explainer::walk(const row& input, bool contributions
       if (p[c] > p[r.top]) r.top = c;
     r.top_label = r.top;
   }
-  if (contributions) collect(s, r.top, r.contributions);
+  if (contributions) {
+    if (!fused) credit(s, r.top, nullptr);
+    collect(s, r.top, r.contributions);
+  }
   return r;
 }
 
@@ -324,8 +352,8 @@ std::vector<std::pair<std::uint32_t, float>> tree_explainer::contributions(std::
                                                                          std::span<const float> vals,
                                                                          std::size_t cls) const {
   scratch& s = thread_scratch();
-  std::vector<float> margin;
-  walk_trees(s, row{cols, vals}, margin, true);
+  scatter(s, row{cols, vals}, true);
+  credit(s, binary_ ? 0 : cls, nullptr);
   std::vector<std::pair<std::uint32_t, float>> out;
   collect(s, cls, out);
   return out;

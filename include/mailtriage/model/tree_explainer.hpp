@@ -6,9 +6,10 @@
 // the paths, where XGBoost's own call fills (columns + 1) x classes floats — a million
 // for our hashed schema.
 //
-// One walk serves both: walk() visits each tree once, adding the leaf to its class's
-// margin and each split's credit to a per-(class, column) accumulator, then picks the
-// top class and hands back its contributions. The trees only test a few thousand of the
+// One call serves both: walk() adds every tree's leaf to its class's margin, picks the
+// top class, and credits the splits of that class's trees alone to a per-column
+// accumulator (for a binary model, whose trees all belong to its one output, in the
+// same pass as the margin). The trees only test a few thousand of the
 // schema's 262,303 columns: those are renumbered 0..n at construction (a bit set with a
 // rank per word maps a schema column to its number), and a call scatters the sparse row
 // into a dense array of n values in thread-local scratch, so every split reads its
@@ -92,9 +93,13 @@ class tree_explainer {
   };
   class scratch;
   static scratch& thread_scratch();
-  // Walks every tree: margins (base + leaves, tree by tree), and with `accumulate` the
-  // per-(output, slot) contributions left in `s`.
-  void walk_trees(scratch& s, const row& r, std::vector<float>& margin, bool accumulate) const;
+  // Starts a call on `s` with the row's values (with `accumulate`, room for credits).
+  void scatter(scratch& s, const row& r, bool accumulate) const;
+  // Every output's margin: base + leaves, tree by tree.
+  [[nodiscard]] std::vector<float> margins(const scratch& s) const;
+  // Walks the trees of one output, leaving each split's credit per slot in `s` (in tree
+  // order); with `margin`, also adds their leaves to it.
+  void credit(scratch& s, std::size_t output, std::vector<float>* margin) const;
   [[nodiscard]] std::vector<float> link(std::vector<float> margin) const;
   void collect(const scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const;
 
