@@ -413,21 +413,17 @@ postlog    unix-dgram n  -       n       -       1       postlogd
 EOF
 }
 
-# e2e_write_postfix_config DEFAULT_ACTION: main.cf + master.cf in
-# $E2E_DIR/postfix. Sets E2E_PF (config dir), E2E_SMTP_PORT.
-e2e_write_postfix_config() {
-    local action="$1"
-    E2E_PF="$E2E_DIR/postfix"
-    E2E_SMTP_PORT=$(e2e_free_port) || e2e_fail "no free port for smtpd"
-    mkdir -p "$E2E_PF" "$E2E_DIR/queue" "$E2E_DIR/data"
-    chown postfix "$E2E_DIR/data"
-    # The maillog file is written by postlogd (running as root here).
-    cat >"$E2E_PF/main.cf" <<EOF
-# Private Postfix instance for mailtriage e2e tests (generated, throw-away).
+# e2e_main_cf CONFIG_DIR QUEUE_DIR DATA_DIR MAILLOG SYSLOG_NAME MYHOSTNAME RELAYHOST:
+# prints what both private instances' main.cf share (loopback only, no DNS, no TLS, no
+# local delivery, fast delivery and retries); each appends its own milter lines.
+# Every parameter appears once: a repeated one makes every Postfix process warn
+# "overriding earlier entry" as it starts (see e2e_start_relay_postfix).
+e2e_main_cf() {
+    cat <<EOF
 compatibility_level = 3.6
-config_directory = $E2E_PF
-queue_directory = $E2E_DIR/queue
-data_directory = $E2E_DIR/data
+config_directory = $1
+queue_directory = $2
+data_directory = $3
 command_directory = /usr/sbin
 daemon_directory = /usr/lib/postfix/sbin
 meta_directory = /etc/postfix
@@ -436,11 +432,11 @@ mail_owner = postfix
 setgid_group = postdrop
 
 # No syslog here: postlogd writes this file (needs the postlog service).
-maillog_file = $E2E_DIR/maillog
+maillog_file = $4
 maillog_file_prefixes = $E2E_DIR
-syslog_name = postfix-e2e
+syslog_name = $5
 
-myhostname = mailtriage-e2e.test
+myhostname = $6
 mydomain = test
 myorigin = \$myhostname
 mydestination =
@@ -449,7 +445,7 @@ local_transport = error:local delivery disabled in e2e tests
 alias_maps =
 alias_database =
 relay_domains =
-relayhost = [127.0.0.1]:$E2E_SINK_PORT
+relayhost = $7
 mynetworks = 127.0.0.0/8
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
@@ -466,15 +462,6 @@ smtp_tls_security_level = none
 smtpd_tls_security_level = none
 smtpd_peername_lookup = no
 
-# The milter under test.
-smtpd_milters = inet:127.0.0.1:$E2E_MILTER_PORT
-non_smtpd_milters =
-milter_protocol = 6
-milter_default_action = $action
-milter_connect_timeout = 5s
-milter_command_timeout = 10s
-milter_content_timeout = 30s
-
 # Fast delivery and fast retries.
 default_destination_concurrency_limit = 20
 initial_destination_concurrency = 20
@@ -486,6 +473,33 @@ minimal_backoff_time = 5s
 maximal_backoff_time = 10s
 delay_warning_time = 0
 EOF
+}
+
+# e2e_write_postfix_config DEFAULT_ACTION: main.cf + master.cf in
+# $E2E_DIR/postfix. Sets E2E_PF (config dir), E2E_SMTP_PORT.
+e2e_write_postfix_config() {
+    local action="$1"
+    E2E_PF="$E2E_DIR/postfix"
+    E2E_SMTP_PORT=$(e2e_free_port) || e2e_fail "no free port for smtpd"
+    mkdir -p "$E2E_PF" "$E2E_DIR/queue" "$E2E_DIR/data"
+    chown postfix "$E2E_DIR/data"
+    # The maillog file is written by postlogd (running as root here).
+    {
+        echo "# Private Postfix instance for mailtriage e2e tests (generated, throw-away)."
+        e2e_main_cf "$E2E_PF" "$E2E_DIR/queue" "$E2E_DIR/data" "$E2E_DIR/maillog" postfix-e2e \
+            mailtriage-e2e.test "[127.0.0.1]:$E2E_SINK_PORT"
+        cat <<EOF
+
+# The milter under test.
+smtpd_milters = inet:127.0.0.1:$E2E_MILTER_PORT
+non_smtpd_milters =
+milter_protocol = 6
+milter_default_action = $action
+milter_connect_timeout = 5s
+milter_command_timeout = 10s
+milter_content_timeout = 30s
+EOF
+    } >"$E2E_PF/main.cf"
     e2e_write_master_cf "$E2E_PF/master.cf" "$E2E_SMTP_PORT"
 }
 
@@ -611,62 +625,12 @@ e2e_start_relay_postfix() {
     chown postfix "$E2E_RELAY_DIR/data"
     # myhostname differs from B's, or A's smtp client would see B greet with
     # A's own name and defer with "mail for ... loops back to myself".
-    cat >"$E2E_RELAY_PF/main.cf" <<EOF
-# Private relay Postfix instance (A) for mailtriage e2e tests (generated, throw-away).
-compatibility_level = 3.6
-config_directory = $E2E_RELAY_PF
-queue_directory = $E2E_RELAY_QUEUE
-data_directory = $E2E_RELAY_DIR/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-meta_directory = /etc/postfix
-shlib_directory = /usr/lib/postfix
-mail_owner = postfix
-setgid_group = postdrop
-
-maillog_file = $E2E_RELAY_MAILLOG
-maillog_file_prefixes = $E2E_DIR
-syslog_name = postfix-e2e-relay
-
-myhostname = relay-a.mailtriage-e2e.test
-mydomain = test
-myorigin = \$myhostname
-mydestination =
-local_recipient_maps =
-local_transport = error:local delivery disabled in e2e tests
-alias_maps =
-alias_database =
-relay_domains =
-relayhost = [127.0.0.1]:$relay_port
-mynetworks = 127.0.0.0/8
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_recipient_restrictions =
-notify_classes =
-biff = no
-smtputf8_enable = no
-
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-smtpd_peername_lookup = no
-
-# No milter on this instance.
-smtpd_milters =
-non_smtpd_milters =
-
-default_destination_concurrency_limit = 20
-initial_destination_concurrency = 20
-default_process_limit = 100
-in_flow_delay = 0
-smtpd_error_sleep_time = 0
-queue_run_delay = 5s
-minimal_backoff_time = 5s
-maximal_backoff_time = 10s
-delay_warning_time = 0
-EOF
+    {
+        echo "# Private relay Postfix instance (A) for mailtriage e2e tests (generated, throw-away)."
+        e2e_main_cf "$E2E_RELAY_PF" "$E2E_RELAY_QUEUE" "$E2E_RELAY_DIR/data" "$E2E_RELAY_MAILLOG" \
+            postfix-e2e-relay relay-a.mailtriage-e2e.test "[127.0.0.1]:$relay_port"
+        printf '\n# No milter on this instance.\nsmtpd_milters =\nnon_smtpd_milters =\n'
+    } >"$E2E_RELAY_PF/main.cf"
     # Replaced in place, not appended: a repeated parameter makes every Postfix
     # process of this instance warn "overriding earlier entry" as it starts, and
     # those warnings can fill the postlog datagram queue before postlogd runs, so
