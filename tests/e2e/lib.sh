@@ -363,21 +363,28 @@ e2e_register_config_dir() {
     E2E_ALT_ADDED=1
 }
 
+# e2e_remove_alternate_dir DIR: drops DIR from alternate_config_directories in the
+# system main.cf, and the parameter itself when no directory is left (then returns 1).
+# The caller holds $E2E_LOCK.
+e2e_remove_alternate_dir() {
+    local cur rest
+    cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
+    rest=$(tr -s ', ' '\n' <<<"$cur" | grep -v -xF "$1" | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
+    if [[ -n "$rest" ]]; then
+        postconf -c /etc/postfix -e "alternate_config_directories = $rest"
+        return 0
+    fi
+    postconf -c /etc/postfix -X alternate_config_directories
+    return 1
+}
+
 e2e_unregister_config_dir() {
     [[ "${E2E_ALT_ADDED:-0}" == 1 ]] || return 0
     (
         flock -w 30 9 || exit 1
-        local cur rest
-        cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
-        rest=$(tr -s ', ' '\n' <<<"$cur" | grep -v -xF "$E2E_DIR" | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
-        if [[ -n "$rest" ]]; then
-            postconf -c /etc/postfix -e "alternate_config_directories = $rest"
-        else
-            postconf -c /etc/postfix -X alternate_config_directories
-            if [[ "$E2E_CREATED_MAINCF" == 1 ]] &&
-                ! grep -qvE '^(#.*|compatibility_level = 3\.6|[[:space:]]*)$' "$E2E_SYSTEM_MAINCF"; then
-                rm -f "$E2E_SYSTEM_MAINCF"
-            fi
+        if ! e2e_remove_alternate_dir "$E2E_DIR" && [[ "$E2E_CREATED_MAINCF" == 1 ]] &&
+            ! grep -qvE '^(#.*|compatibility_level = 3\.6|[[:space:]]*)$' "$E2E_SYSTEM_MAINCF"; then
+            rm -f "$E2E_SYSTEM_MAINCF"
         fi
     ) 9>"$E2E_LOCK"
     E2E_ALT_ADDED=0
@@ -674,14 +681,7 @@ e2e_unregister_relay_config_dir() {
     [[ "${E2E_RELAY_ALT_ADDED:-0}" == 1 ]] || return 0
     (
         flock -w 30 9 || exit 1
-        local cur rest
-        cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
-        rest=$(tr -s ', ' '\n' <<<"$cur" | grep -v -xF "$E2E_RELAY_PF" | grep -v '^$' | paste -sd, - | sed 's/,/, /g')
-        if [[ -n "$rest" ]]; then
-            postconf -c /etc/postfix -e "alternate_config_directories = $rest"
-        else
-            postconf -c /etc/postfix -X alternate_config_directories
-        fi
+        e2e_remove_alternate_dir "$E2E_RELAY_PF" || true
     ) 9>"$E2E_LOCK"
     E2E_RELAY_ALT_ADDED=0
 }
