@@ -9,7 +9,7 @@
 #   tests/quality/cross_validate.sh CORPUS [--folds K] [--out DIR] -- [train options...]
 #   e.g. tests/quality/cross_validate.sh ../shared/corpus/train -- --drop auth,mailer --no-refit
 #
-# Folds keep near-duplicates together (near_duplicates.py, about 2 minutes on the
+# Folds keep near-duplicates together (near_duplicates.py, a few seconds on the
 # developer corpus; SPLIT_GROUPS=FILE reuses a grouping written before).
 #
 # Prints per class (scored P(class) and 1 - P(ham)): ROC AUC and recall at 1% and 0.1%
