@@ -105,20 +105,20 @@ class tree_explainer::scratch {
     std::uint32_t stamp = 0;
   };
   std::vector<cell> values;  // slot -> the row's value
-  std::vector<cell> sums;    // output * slots + slot -> contribution
-  // Indices into sums, first touch order: the first `touched_count` of `touched`, which
-  // has room for every cell, so the walk appends without a capacity check.
+  std::vector<cell> sums;    // slot -> contribution (a call credits one output)
+  // Slots credited, first touch order: the first `touched_count` of `touched`, which has
+  // room for every slot, so the walk appends without a capacity check.
   std::vector<std::uint32_t> touched;
   std::size_t touched_count = 0;
   std::uint32_t generation = 0;
   std::size_t slots = 0;  // the current call's
 
-  // Starts a call for a model with `slots` columns and `outputs` margins.
-  void begin(std::size_t slot_count, std::size_t outputs, bool accumulate) {
+  // Starts a call for a model with `slots` columns.
+  void begin(std::size_t slot_count, bool accumulate) {
     slots = slot_count;
     if (values.size() < slot_count) values.resize(slot_count);
-    if (accumulate && sums.size() < slot_count * outputs) sums.resize(slot_count * outputs);
-    if (accumulate && touched.size() < slot_count * outputs) touched.resize(slot_count * outputs);
+    if (accumulate && sums.size() < slot_count) sums.resize(slot_count);
+    if (accumulate && touched.size() < slot_count) touched.resize(slot_count);
     touched_count = 0;
     if (++generation == 0) {  // wrapped: forget every old stamp once
       for (auto& c : values) c.stamp = 0;
@@ -203,7 +203,7 @@ tree_explainer::tree_explainer(const booster& b) {
 }
 
 void tree_explainer::scatter(scratch& s, const row& r, bool accumulate) const {
-  s.begin(columns_.size(), outputs_, accumulate);
+  s.begin(columns_.size(), accumulate);
   const std::uint32_t gen = s.generation;
   scratch::cell* value = s.values.data();
   // With duplicate columns the first counts (as a search would find).
@@ -246,7 +246,6 @@ void tree_explainer::credit(scratch& s, std::size_t output, std::vector<float>* 
   const scratch::cell* value = s.values.data();
   const node* nodes = nodes_.data();
   scratch::cell* sums = s.sums.data();
-  scratch::cell* out = sums + output * s.slots;
   std::uint32_t* touched = s.touched.data();
   std::size_t touched_count = 0;
   for (const auto& t : roots_) {
@@ -255,10 +254,10 @@ void tree_explainer::credit(scratch& s, std::size_t output, std::vector<float>* 
     while (n->left >= 0) {
       const node* c = nodes + next_node(*n, value, gen);
       const float delta = c->mean - n->mean;
-      scratch::cell& sum = out[n->slot];
+      scratch::cell& sum = sums[n->slot];
       if (sum.stamp != gen) {
         sum = {delta, gen};
-        touched[touched_count++] = static_cast<std::uint32_t>(&sum - sums);
+        touched[touched_count++] = n->slot;
       } else {
         sum.value += delta;
       }
@@ -287,22 +286,16 @@ std::vector<float> tree_explainer::link(std::vector<float> margin) const {
 
 void tree_explainer::collect(const scratch& s, std::size_t cls,
                              std::vector<std::pair<std::uint32_t, float>>& out) const {
-  const std::size_t output = binary_ ? 0 : cls;
   const bool negate = binary_ && cls == 0;  // class 0's margin is the negation of the output
-  const std::size_t first = output * s.slots;
-  // Written through a pointer into room for every touched cell, then cut to those of
-  // this output (all of them for a binary model).
+  // Written through a pointer into room for every credited slot.
   const std::size_t had = out.size();
   out.resize(had + s.touched_count);
   auto* to = out.data() + had;
   for (std::size_t i = 0; i < s.touched_count; ++i) {
-    const std::uint32_t k = s.touched[i];
-    const std::size_t slot = k - first;  // wraps past s.slots for another output's cell
-    if (slot >= s.slots) continue;
-    const float v = s.sums[k].value;
-    *to++ = {columns_[slot], negate ? -v : v};
+    const std::uint32_t slot = s.touched[i];
+    const float v = s.sums[slot].value;
+    to[i] = {columns_[slot], negate ? -v : v};
   }
-  out.resize(static_cast<std::size_t>(to - out.data()));
 }
 
 tree_explainer::result tree_explainer::walk(const row& input, bool contributions,

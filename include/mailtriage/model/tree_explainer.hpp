@@ -101,6 +101,7 @@ class tree_explainer {
   // order); with `margin`, also adds their leaves to it.
   void credit(scratch& s, std::size_t output, std::vector<float>* margin) const;
   [[nodiscard]] std::vector<float> link(std::vector<float> margin) const;
+  // Appends the credits left by credit() for class `cls`'s output as (column, contribution).
   void collect(const scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const;
 
   std::vector<node> nodes_;          // every tree's nodes, tree after tree
