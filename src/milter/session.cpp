@@ -169,10 +169,18 @@ step session::on_macros(define_macros&& m) {
   auto& used = connection_stage ? macro_bytes_connection_ : macro_bytes_message_;
   for (auto& [name, value] : m.macros) {
     std::string key = strip_braces(name);
+    // What is held, not what was sent: Postfix's cleanup sends the end-of-header macros
+    // again before every header, so counting each definition would refuse a message
+    // for its number of headers (about 5,000 with a 64 KiB limit).
+    auto held = target.find(key);
+    if (held != target.end()) used -= key.size() + held->second.size();
     used += key.size() + value.size();
     if (macro_bytes_connection_ + macro_bytes_message_ > limits_.max_macro_bytes)
       return protocol_error(session_error::macro_limit);
-    target.insert_or_assign(std::move(key), std::move(value));
+    if (held != target.end())
+      held->second = std::move(value);
+    else
+      target.emplace(std::move(key), std::move(value));
   }
   return {};
 }

@@ -233,6 +233,24 @@ TEST_F(SessionTest, MacroFloodIsBounded) {
   EXPECT_TRUE(st.close);
 }
 
+// Postfix sends the end-of-header macros before every header: the limit bounds what the
+// session holds, so the same macro defined again and again costs nothing more.
+TEST_F(SessionTest, RedefinedMacroCountsOnce) {
+  session_limits lim;
+  lim.max_macro_bytes = 1024;
+  session small{lim, test_wants()};
+  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  small.on_command(mail_from{{"<a@example.org>"}});
+  for (int i = 0; i < 10000; ++i) {
+    step st = small.on_command(define_macros{SMFIC_HEADER, {{"i", "4Xy2Kq1" + std::to_string(i % 10)}}});
+    ASSERT_FALSE(st.error) << "header " << i;
+    ASSERT_FALSE(small.on_command(header{"X-Many", std::to_string(i)}).error);
+  }
+  // A bigger value still counts in full.
+  EXPECT_EQ(small.on_command(define_macros{SMFIC_HEADER, {{"i", std::string(2000, 'v')}}}).error,
+            session_error::macro_limit);
+}
+
 TEST_F(SessionTest, ScanLimitTruncatesAndSkipsTheRestOfTheBody) {
   session_limits lim;
   lim.scan_bytes = 1024;
