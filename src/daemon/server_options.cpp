@@ -14,6 +14,7 @@ milter::server_options to_server_options(const config::daemon_config& cfg) {
   o.listen = m.listen;
   o.socket_mode = m.socket_mode;
   o.max_connections = m.max_connections;
+  o.io_threads = m.io_threads;
   o.worker_threads = m.worker_threads ? m.worker_threads : std::max(1u, std::thread::hardware_concurrency());
   o.max_pending_verdicts = m.max_pending_verdicts;
   o.inline_verdict_bytes = m.inline_verdict_bytes;

@@ -1,4 +1,5 @@
 // SMFIC_* commands: decoded by the filter, encoded by the library's client.
+#include <algorithm>
 #include <type_traits>
 
 #include "mailtriage/milter/codec.hpp"
@@ -69,12 +70,18 @@ expected<command, codec_error> decode_command(const frame_view& f) {
     case SMFIC_MACRO: {
       define_macros m;
       m.for_command = r.byte();
-      auto strings = read_strings(r);
+      // Straight into the pairs, sized once (a frame comes before every stage and, from
+      // Postfix's cleanup, before every header).
+      const std::string_view strings = r.unread();
+      m.macros.reserve(static_cast<std::size_t>(std::count(strings.begin(), strings.end(), '\0')) / 2);
+      while (!r.at_end() && !r.failed()) {
+        std::string name = r.cstring();
+        // An odd count means a name without its value; Sendmail and libmilter ignore the
+        // dangling name, and so do we.
+        if (r.at_end() || r.failed()) break;
+        m.macros.emplace_back(std::move(name), r.cstring());
+      }
       if (r.failed()) return unexpected{r.error()};
-      // An odd count means a name without its value; Sendmail and libmilter ignore the
-      // dangling name, and so do we.
-      for (std::size_t i = 0; i + 1 < strings.size(); i += 2)
-        m.macros.emplace_back(std::move(strings[i]), std::move(strings[i + 1]));
       return command{std::move(m)};
     }
     case SMFIC_CONNECT: {

@@ -224,18 +224,20 @@ asio::awaitable<void> connection::run() {
 }
 
 bool connection::handle_frame(const frame_view& f, step& out) {
-  if (auto error = decode_command_into(f, command_)) {
+  const bool content = f.code == SMFIC_HEADER || f.code == SMFIC_BODY || f.code == SMFIC_BODYEOB;
+  command& cmd = content ? content_command_ : other_command_;
+  if (auto error = decode_command_into(f, cmd)) {
     server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
     char code[8];
     std::snprintf(code, sizeof code, "0x%02x", static_cast<unsigned char>(f.code));
     log::warning("protocol_error", {{"session", tag_}, {"command", code}, {"error", describe(*error)}});
     return false;
   }
-  const char* what = name_of(command_);
+  const char* what = name_of(cmd);
   const bool was_in_message = session_.in_message();
-  // The session only reads header and body strings, so command_ keeps their capacity
-  // for the next frame of the same kind.
-  out = session_.on_command(std::move(command_));
+  // The session only reads header and body strings, so they keep their capacity for the
+  // next frame of the same kind.
+  out = session_.on_command(std::move(cmd));
   if (!was_in_message && session_.in_message()) message_start_ = steady_clock::now();
   if (out.error) {
     server_->stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 #pragma once
-// Private: one MTA connection. Two coroutines on the connection's strand: run() reads
+// Private: one MTA connection. Two coroutines on the connection's executor (a strand
+// when several threads run the io_context, see server_options::io_threads): run() reads
 // frames, drives the session and writes replies; watchdog() closes the socket when the
 // current deadline passes (Asio 1.18 has no per-operation cancellation, so a deadline
 // is enforced by closing, as Asio's own timeouts example does).
@@ -31,7 +32,7 @@ class connection : public std::enable_shared_from_this<connection> {
   connection(std::shared_ptr<server::state> server, socket_type socket, std::uint64_t id);
 
   void start();
-  // Thread-safe: posts to the connection's strand.
+  // Thread-safe: posts to the connection's executor.
   void close_if_idle();
   void close_now();
 
@@ -52,9 +53,9 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::steady_timer watchdog_timer_;
   std::chrono::steady_clock::time_point deadline_;
   const char* deadline_what_ = "command";
-  // A running verdict: the worker's result arrives here (on the strand) and cancels
-  // verdict_wake_, which never expires by itself; the watchdog cancels it at the
-  // verdict deadline instead. verdict_seq_ tells a late result from the current one.
+  // A running verdict: the worker's result arrives here (on the connection's executor)
+  // and cancels verdict_wake_, which never expires by itself; the watchdog cancels it at
+  // the verdict deadline instead. verdict_seq_ tells a late result from the current one.
   boost::asio::steady_timer verdict_wake_;
   std::uint64_t verdict_seq_ = 0;
   bool verdict_waiting_ = false;
@@ -64,7 +65,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::string tag_;  // id_ as written in logs
   std::chrono::steady_clock::time_point message_start_{};  // MAIL FROM of the current message
   frame_decoder decoder_;
-  command command_;           // decoded into in place, frame after frame (decode_command_into)
+  // Frames are decoded into these in place (decode_command_into). Header and body frames
+  // have one of their own, so that the macro frame Postfix sends before every header
+  // does not free the header strings' capacity each time.
+  command content_command_;
+  command other_command_;
   std::string write_buffer_;  // encoded replies of the current write
   session session_;
   bool closed_ = false;

@@ -94,11 +94,13 @@ generic_stream::endpoint resolve(const socket_spec& spec) {
 
 asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st) {
   const bool tcp = st->options.listen.type != socket_spec::kind::unix_path;
+  const bool strands = st->options.io_threads > 1;  // see server_options::io_threads
   std::chrono::steady_clock::time_point last_refusal_log{};
   for (;;) {
     boost::system::error_code ec;
-    auto socket = co_await st->acceptor.async_accept(asio::make_strand(st->io),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
+    const asio::any_io_executor executor =
+        strands ? asio::any_io_executor(asio::make_strand(st->io)) : asio::any_io_executor(st->io.get_executor());
+    auto socket = co_await st->acceptor.async_accept(executor, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !st->acceptor.is_open()) co_return;
       // Out of descriptors and the like: back off briefly rather than spin.

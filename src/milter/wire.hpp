@@ -100,6 +100,7 @@ class reader {
     if (!failed()) error_ = e;
   }
   [[nodiscard]] bool at_end() const { return rest_.empty(); }
+  [[nodiscard]] std::string_view unread() const { return rest_; }
   [[nodiscard]] bool failed() const { return error_.has_value(); }
   [[nodiscard]] codec_error error() const { return *error_; }
 

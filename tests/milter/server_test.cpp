@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -21,6 +22,7 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "mailtriage/milter/client.hpp"
 #include "mailtriage/milter/server.hpp"
@@ -64,19 +66,21 @@ decision status_decision(const std::string& why) {
   return d;
 }
 
-// A server on its own I/O thread for the duration of a test.
+// A server on its own I/O thread (options.io_threads of them) for the duration of a test.
 class running_server {
  public:
   running_server(server_options opts, std::shared_ptr<const message_handler> h)
-      : spec_(opts.listen), srv_(io_, with_fallback(std::move(opts)), std::move(h)) {
+      : spec_(opts.listen), io_threads_(opts.io_threads), srv_(io_, with_fallback(std::move(opts)), std::move(h)) {
     srv_.start();
     thread_ = std::thread([this] { io_.run(); });
+    for (std::size_t i = 1; i < io_threads_; ++i) extra_.emplace_back([this] { io_.run(); });
   }
   ~running_server() {
     srv_.close_all();
     work_.reset();
     io_.stop();
     thread_.join();
+    for (auto& t : extra_) t.join();
   }
   socket_spec spec() const {
     socket_spec s = spec_;
@@ -95,10 +99,12 @@ class running_server {
 
  private:
   socket_spec spec_;
+  std::size_t io_threads_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   server srv_;
   std::thread thread_;
+  std::vector<std::thread> extra_;
 };
 
 server_options loopback_options() {
@@ -195,6 +201,41 @@ TEST(Server, SeveralMessagesOnOneConnection) {
   });
   EXPECT_EQ(count, 5);
   EXPECT_EQ(srv.get().stats().messages.load(), 5u);
+}
+
+// With several I/O threads each connection runs on its own strand; with inline verdicts
+// the handlers of different connections then run at the same time on both threads.
+TEST(Server, SeveralIoThreadsServeConcurrentConnections) {
+  auto opts = loopback_options();
+  opts.io_threads = 2;
+  opts.inline_verdict_bytes = 64 * 1024;
+  auto handler = std::make_shared<fixed_handler>(status_decision("seen"));
+  running_server srv(opts, handler);
+  const auto spec = srv.spec();
+  constexpr int kConnections = 16, kMessages = 10;
+  auto ok = run_client([&](asio::io_context& io) -> asio::awaitable<int> {
+    auto total = std::make_shared<int>(0);
+    auto done = std::make_shared<int>(0);
+    asio::steady_timer all_done(io, std::chrono::steady_clock::time_point::max());
+    for (int k = 0; k < kConnections; ++k)
+      asio::co_spawn(io, [&, total, done]() -> asio::awaitable<void> {
+        client c(io.get_executor());
+        co_await c.connect(spec);
+        co_await c.negotiate();
+        for (int i = 0; i < kMessages; ++i) {
+          envelope env;
+          auto r = co_await c.send(env, kMessage);
+          if (r.modifications.size() == 1 && std::holds_alternative<accept>(r.final_reply)) ++*total;
+        }
+        co_await c.quit();
+        if (++*done == kConnections) all_done.cancel();
+      }, asio::detached);
+    boost::system::error_code ec;
+    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return *total;
+  });
+  EXPECT_EQ(ok, kConnections * kMessages);
+  EXPECT_EQ(srv.get().stats().messages.load(), static_cast<std::uint64_t>(kConnections * kMessages));
 }
 
 // The client writes as Postfix does (its milter8 writes through a 4096-byte VSTREAM

@@ -52,6 +52,12 @@ struct server_options {
   std::optional<std::uint32_t> socket_uid;
   std::optional<std::uint32_t> socket_gid;
   std::size_t max_connections = 1000;
+  // Threads that run the io_context (the caller's). With one, every handler of a
+  // connection already runs on that thread, one at a time, so connections need no
+  // strand: its per-handler locking, and the executor copies Asio boxes on the heap
+  // because a strand does not fit in its small-object buffer (40 allocations per
+  // message), are saved. With more, each connection gets a strand.
+  std::size_t io_threads = 1;
   std::size_t worker_threads = 1;
   std::size_t max_pending_verdicts = 256;  // queued for workers; more is overload
   // Messages of at most this many scanned bytes are judged on the connection's I/O
