@@ -283,7 +283,12 @@ asio::awaitable<message_result> client::send(const envelope& env, std::string_vi
   co_await flush();
   auto parts = split_raw_message(raw_message, (p & SMFIP_HDR_LEADSPC) != 0);
   if (!(p & SMFIP_NOHDRS)) {
+    // Postfix's cleanup sends the end-of-header macros before every header (milter8_event
+    // writes an SMFIC_MACRO frame for any event with a macro list, even an empty one, and
+    // milter_end_of_header_macros is "i" by default), buffered with the header itself.
+    const std::string header_macros = encode_macros(SMFIC_HEADER, one_macro("i", env.queue_id));
     for (auto& h : parts.headers) {
+      co_await write(header_macros);
       const command c = std::move(h);
       auto r = co_await exchange(c, SMFIP_NR_HDR);
       if (take_final(r, result, std::string_view("header"))) co_return result;
