@@ -7,10 +7,13 @@
 # many times in cpu mode. WRITE_BUFFER (default 4096, as Postfix) is the client's
 # --write-buffer; 0 writes every frame at once, as the bench did before the sixth round
 # (docs/PERFORMANCE.md). Output files go to OUT (default /tmp/mailtriage-io-path).
+# DAEMON (default BUILD_DIR/src/mailtriaged) is the binary measured: with
+# BUILD_DIR/tests/mailtriage_milter_floor it is the same path without the engine
+# (docs/PERFORMANCE.md, "The floor").
 set -eu
 build=$1 mode=$2 socket=$3 corpus=$4
 shift 4
-daemon=$build/src/mailtriaged cli=$build/src/mailtriage
+daemon=${DAEMON:-$build/src/mailtriaged} cli=$build/src/mailtriage
 out=${OUT:-/tmp/mailtriage-io-path}
 mkdir -p "$out"
 case $mode in
