@@ -10,7 +10,10 @@
 # adding the header.
 #
 # A further E2E_HEADER_ONLY (default 20) messages without a body check the
-# milter conversation with no BODY command at all, and E2E_PROBE (default 50)
+# milter conversation with no BODY command at all, E2E_MANY_HEADERS (default 2)
+# messages of 8,000 header fields check that Postfix's end-of-header macros,
+# sent again before every header, do not exhaust milter.max_macro_bytes (64 KiB:
+# about 5,000 headers when every definition counted), and E2E_PROBE (default 50)
 # messages over a single SMTP session measure the time per message
 # (E2E_MAX_MS_PER_MSG, unset by default, turns that figure into a limit).
 #
@@ -29,6 +32,7 @@ E2E_DAEMON_ARGS="--config $(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/e2e/m
 messages="${E2E_MESSAGES:-1000}"
 sessions="${E2E_SESSIONS:-10}"
 header_only="${E2E_HEADER_ONLY:-20}"
+many_headers="${E2E_MANY_HEADERS:-2}"
 probe="${E2E_PROBE:-50}"
 default_action="${E2E_DEFAULT_ACTION:-tempfail}"
 
@@ -107,6 +111,24 @@ rejected=$(grep -c 'rejected' "$E2E_DIR/smtp-source-header-only.log" || true)
 e2e_wait_queue_empty 60 || e2e_fail "queue did not drain (header-only)"
 e2e_sink_settle 10 || e2e_fail "sink did not settle"
 
+# Many header fields: Postfix's cleanup sends SMFIC_MACRO with the end-of-header
+# macros ({i}, the queue id) before each of them.
+many="$E2E_DIR/many-headers.eml"
+{
+    printf 'From: Sender Example <sender@example.org>\nTo: Recipient Example <rcpt@example.net>\n'
+    printf 'Subject: mailtriage e2e many headers\nX-E2E-Marker: many-headers\n'
+    for ((i = 0; i < 8000; i++)); do printf 'X-Many: %d\n' "$i"; done
+    printf '\nA body after 8,000 header fields.\n'
+} >"$many"
+timeout 60 smtp-source -A -s 1 -m "$many_headers" -F "$many" \
+    -f sender@example.org -t rcpt@example.net \
+    "127.0.0.1:$E2E_SMTP_PORT" >"$E2E_DIR/smtp-source-many-headers.log" 2>&1 ||
+    e2e_fail "smtp-source (many headers) failed"
+rejected=$(grep -c 'rejected' "$E2E_DIR/smtp-source-many-headers.log" || true)
+[[ $rejected -eq 0 ]] || e2e_fail "Postfix rejected $rejected many-header messages: $(grep -m1 rejected "$E2E_DIR/smtp-source-many-headers.log")"
+e2e_wait_queue_empty 60 || e2e_fail "queue did not drain (many headers)"
+e2e_sink_settle 10 || e2e_fail "sink did not settle"
+
 # Latency probe: one SMTP session, messages strictly one after the other, so
 # the time per message is Postfix's plus the milter conversation's. A stall
 # of ~40 ms per message here is the Nagle/delayed-ACK pattern: Postfix does
@@ -143,10 +165,11 @@ latency_probe one_session -d
 e2e_wait_queue_empty 60 || e2e_fail "queue did not drain (latency probe)"
 e2e_sink_settle 10 || e2e_fail "sink did not settle"
 
-total=$((messages + header_only + 2 * probe))
+total=$((messages + header_only + many_headers + 2 * probe))
 delivered=$(e2e_sink_count)
 ours=$(e2e_sink_count_matching '^X-E2E-Marker: roundtrip$')
 ours_hdr_only=$(e2e_sink_count_matching '^X-E2E-Marker: header-only$')
+ours_many=$(e2e_sink_count_matching '^X-E2E-Marker: many-headers$')
 marked=$(e2e_sink_with_header_exactly_once X-Triage-Status seen)
 unmarked=$(e2e_sink_without_header X-Triage-Status seen)
 sent_log=$(e2e_maillog_count 'relay=127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+,.* status=sent')
@@ -160,6 +183,7 @@ e2e_log "sink: delivered=$delivered (roundtrip=$ours header-only=$ours_hdr_only)
 [[ $delivered -eq $total ]] || e2e_fail "sink received $delivered messages, sent $total"
 [[ $ours -eq $messages ]] || e2e_fail "sink has $ours of the $messages roundtrip messages"
 [[ $ours_hdr_only -eq $header_only ]] || e2e_fail "sink has $ours_hdr_only of the $header_only header-only messages"
+[[ $ours_many -eq $many_headers ]] || e2e_fail "sink has $ours_many of the $many_headers many-header messages"
 [[ $unmarked -eq 0 ]] || e2e_fail "$unmarked messages arrived without X-Triage-Status: seen"
 [[ $marked -eq $total ]] || e2e_fail "$marked of $total messages carry X-Triage-Status: seen exactly once"
 [[ $sent_log -eq $total ]] || e2e_fail "maillog shows $sent_log deliveries, want $total"
@@ -170,4 +194,4 @@ fi
 
 e2e_stop_postfix
 e2e_stop_daemon
-e2e_log "PASS: $total/$total delivered ($messages roundtrip + $header_only header-only + 2x$probe latency probe) with X-Triage-Status: seen"
+e2e_log "PASS: $total/$total delivered ($messages roundtrip + $header_only header-only + $many_headers many-header + 2x$probe latency probe) with X-Triage-Status: seen"
