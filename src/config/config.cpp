@@ -54,6 +54,7 @@ milter_settings read_milter(yaml_section s) {
   m.scan_bytes = l.bytes("scan_bytes", 1 << 20, 1024, 1ull << 30);
   m.max_headers = l.integer("max_headers", 2000, 1, 1'000'000);
   m.max_macro_bytes = l.bytes("max_macro_bytes", 64 << 10, 1024, 64 << 20);
+  m.max_envelope_bytes = l.bytes("max_envelope_bytes", 1 << 20, 1024, 1 << 30);
   m.max_data_size = l.bytes("max_data_size", 65535, 65535, 1024 * 1024 - 1);
   l.finish();
 

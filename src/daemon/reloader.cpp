@@ -41,6 +41,7 @@ std::vector<std::string> restart_only_changes(const config::daemon_config& start
   check(a.scan_bytes != b.scan_bytes, "milter.limits.scan_bytes");
   check(a.max_headers != b.max_headers, "milter.limits.max_headers");
   check(a.max_macro_bytes != b.max_macro_bytes, "milter.limits.max_macro_bytes");
+  check(a.max_envelope_bytes != b.max_envelope_bytes, "milter.limits.max_envelope_bytes");
   check(a.max_data_size != b.max_data_size, "milter.limits.max_data_size");
   // milter.on_failure is not here: it is swapped in with the engine.
   // The HTTP endpoint is bound once, at start.

@@ -24,6 +24,7 @@ milter::server_options to_server_options(const config::daemon_config& cfg) {
   o.verdict_timeout = m.verdict_timeout;
   o.limits.scan_bytes = m.scan_bytes;
   o.limits.max_headers = m.max_headers;
+  o.limits.max_envelope_bytes = m.max_envelope_bytes;
   o.limits.max_macro_bytes = m.max_macro_bytes;
   o.limits.max_data_size = m.max_data_size;
   // Macros the verdict may use, requested per stage (Postfix honours these lists).

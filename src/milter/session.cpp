@@ -40,6 +40,7 @@ const char* describe(session_error e) {
     case session_error::unsupported_version: return "unsupported protocol version";
     case session_error::out_of_order: return "command out of order";
     case session_error::macro_limit: return "macro limit exceeded";
+    case session_error::envelope_limit: return "envelope limit exceeded";
   }
   return "session error";
 }
@@ -88,10 +89,12 @@ step session::on_command(command&& c) {
           } else if constexpr (std::is_same_v<T, mail_from>) {
             if (!enter(phase::negotiated, phase::helo, phase::mail))
               return protocol_error(session_error::out_of_order);
+            if (!count_envelope(v.args)) return protocol_error(session_error::envelope_limit);
             txn_.sender = std::move(v.args);
             return reply_unless(SMFIP_NR_MAIL);
           } else if constexpr (std::is_same_v<T, rcpt_to>) {
             if (!enter(phase::mail, phase::rcpt, phase::rcpt)) return protocol_error(session_error::out_of_order);
+            if (!count_envelope(v.args)) return protocol_error(session_error::envelope_limit);
             txn_.recipients.push_back(std::move(v.args));
             return reply_unless(SMFIP_NR_RCPT);
           } else if constexpr (std::is_same_v<T, data_command>) {
@@ -268,6 +271,11 @@ bool session::enter(phase lowest_allowed, phase highest_allowed, phase next) {
   return true;
 }
 
+bool session::count_envelope(const std::vector<std::string>& args) {
+  for (const auto& a : args) envelope_bytes_ += a.size() + 1;
+  return envelope_bytes_ <= limits_.max_envelope_bytes;
+}
+
 void session::append_scanned(std::string_view bytes) {
   txn_.message_bytes += bytes.size();
   if (txn_.truncated) return;
@@ -284,6 +292,7 @@ void session::reset_message() {
   txn_ = transaction{};
   header_name_counts_.clear();
   macro_bytes_message_ = 0;
+  envelope_bytes_ = 0;
   skip_sent_ = false;
   phase_ = connection_phase_;
 }

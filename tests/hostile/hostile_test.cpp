@@ -572,6 +572,21 @@ TEST(Hostile, MacroFloods) {
   EXPECT_GT(hr.closed_by_daemon.load(), 20u);
 }
 
+// RCPT frames without end in one transaction: each kept recipient cost the daemon about
+// 100 bytes, without bound, until milter.limits.max_envelope_bytes (1 MiB) closed it.
+TEST(Hostile, RecipientFloods) {
+  hostile_result hr;
+  auto ep = g_daemon->endpoint();
+  std::string flood = optneg() + frame_bytes('M', std::string("<a@example.org>") + '\0');
+  for (int i = 0; i < 50000; ++i) flood += frame_bytes('R', "<user" + std::to_string(1000000 + i) + "@example.net>" + '\0');
+  static_assert(50000 * 25 > 1 << 20);
+  std::vector<std::string> sequences = {flood};
+  run_scenario("rcpt_flood", [&](asio::io_context& io, clock_type::time_point until, hostile_result& r) {
+    for (std::size_t i = 0; i < 8; ++i) asio::co_spawn(io, offender(ep, until, sequences, i, r), asio::detached);
+  }, hr);
+  EXPECT_GT(hr.closed_by_daemon.load(), 8u);
+}
+
 // Messages sent through the library client, each checked for a final reply.
 struct message_load {
   std::string raw;

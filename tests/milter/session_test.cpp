@@ -233,6 +233,33 @@ TEST_F(SessionTest, MacroFloodIsBounded) {
   EXPECT_TRUE(st.close);
 }
 
+// A client that sends RCPT frames without end is cut off at max_envelope_bytes; each
+// message has the whole budget.
+TEST_F(SessionTest, EnvelopeBeyondItsLimitClosesTheConnection) {
+  session_limits lim;
+  lim.max_envelope_bytes = 1024;
+  session small{lim, test_wants()};
+  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  auto recipients = [&](int n) {
+    step st;
+    for (int i = 0; i < n && !st.error; ++i) st = small.on_command(rcpt_to{{"<user" + std::to_string(100 + i) + "@example.net>"}});
+    return st;
+  };
+  for (int m = 0; m < 3; ++m) {  // 30 recipients of 24 bytes each, message after message
+    ASSERT_FALSE(small.on_command(mail_from{{"<a@example.org>"}}).error);
+    ASSERT_FALSE(recipients(30).error) << "message " << m;
+    small.on_command(data_command{});
+    small.on_command(end_of_headers{});
+    ASSERT_TRUE(small.on_command(end_of_message{}).message_ready);
+    EXPECT_EQ(small.take_transaction().recipients.size(), 30u);
+    (void)small.complete(decision{});
+  }
+  ASSERT_FALSE(small.on_command(mail_from{{"<a@example.org>"}}).error);
+  step st = recipients(100);
+  EXPECT_EQ(st.error, session_error::envelope_limit);
+  EXPECT_TRUE(st.close);
+}
+
 // Postfix sends the end-of-header macros before every header: the limit bounds what the
 // session holds, so the same macro defined again and again costs nothing more.
 TEST_F(SessionTest, RedefinedMacroCountsOnce) {

@@ -20,6 +20,7 @@ TEST(Config, BuiltInConfigurationLoadsWithItsDocumentedDefaults) {
   EXPECT_EQ(cfg.milter.socket_mode, 0660u);
   EXPECT_EQ(cfg.milter.scan_bytes, 1u << 20);
   EXPECT_EQ(cfg.milter.max_macro_bytes, 64u << 10);
+  EXPECT_EQ(cfg.milter.max_envelope_bytes, 1u << 20);
   EXPECT_EQ(cfg.milter.inline_verdict_bytes, 0u);
   EXPECT_EQ(cfg.milter.verdict_timeout, std::chrono::seconds(5));
   EXPECT_EQ(cfg.milter.on_failure, failure_action::accept);

@@ -40,6 +40,7 @@ struct milter_settings {
   std::size_t scan_bytes = 1 << 20;
   std::size_t max_headers = 2000;
   std::size_t max_macro_bytes = 64 << 10;
+  std::size_t max_envelope_bytes = 1 << 20;
   std::size_t max_data_size = 65535;
   failure_action on_failure = failure_action::accept;
 };

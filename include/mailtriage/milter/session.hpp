@@ -29,6 +29,9 @@ struct session_limits {
   std::size_t max_headers = 2000;
   // Total bytes of macro names and values kept for a connection and its message.
   std::size_t max_macro_bytes = 64 * 1024;
+  // Bytes of MAIL FROM and RCPT TO arguments kept for one message. Without it a client
+  // sending RCPT frames without end grew the daemon by 100 bytes per frame.
+  std::size_t max_envelope_bytes = 1024 * 1024;
   // Largest frame payload we agree to when the MTA offers SMFIP_MDS_256K / _1M.
   std::size_t max_data_size = 65535;
 };
@@ -48,6 +51,7 @@ enum class session_error {
   unsupported_version,  // MTA's protocol version below 2
   out_of_order,         // a command not allowed in the current state
   macro_limit,          // macros beyond max_macro_bytes
+  envelope_limit,       // MAIL FROM and RCPT TO arguments beyond max_envelope_bytes
 };
 [[nodiscard]] const char* describe(session_error e);
 
@@ -106,6 +110,9 @@ class session {
   step protocol_error(session_error e);
   bool enter(phase lowest_allowed, phase highest_allowed, phase next);
   void append_scanned(std::string_view bytes);
+  // Adds MAIL FROM / RCPT TO arguments to the message's envelope bytes; false beyond
+  // max_envelope_bytes.
+  [[nodiscard]] bool count_envelope(const std::vector<std::string>& args);
   void reset_message();
   void reset_connection();
   std::string_view header_value_prefix() const;
@@ -128,6 +135,7 @@ class session {
   transaction txn_;
   header_counts header_name_counts_;  // per name: fields seen so far
   std::size_t macro_bytes_message_ = 0;
+  std::size_t envelope_bytes_ = 0;
   bool skip_sent_ = false;
   std::string header_line_;  // reused: one header line rebuilt at a time
 };
