@@ -73,5 +73,27 @@ TEST(pii, phones) {
   EXPECT_EQ(scan("in 2002 and 2003").phones, 0u);
 }
 
+// The scan skips sixteen bytes at a time to the next possible start: every start must be
+// found wherever it falls in those blocks, including at a block's last byte and in the
+// tail shorter than a block.
+TEST(pii, every_start_is_found_at_every_offset) {
+  const std::string items[] = {"GB82WEST12345698765432", "+44 20 7946 0958", "(202) 555-0143",
+                               "4111 1111 1111 1111", "123-45-6789"};
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    std::string text = "Dear Customer Mr Smith. " + std::string(pad, 'x') + " ";
+    for (const auto& item : items) text += item + " Then More Text ";
+    auto c = scan(text);
+    EXPECT_EQ(c.ibans, 1u) << pad;
+    EXPECT_EQ(c.phones, 2u) << pad;
+    EXPECT_EQ(c.cards, 1u) << pad;
+    EXPECT_EQ(c.ssns, 1u) << pad;
+    for (const auto& item : items) {  // each alone at the end of a text, after the padding
+      std::string tail = std::string(pad, 'y') + " " + item;
+      auto one = scan(tail);
+      EXPECT_EQ(one.ibans + one.phones + one.cards + one.ssns, 1u) << pad << " " << item;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mailtriage::features::test
