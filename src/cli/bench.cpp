@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -53,6 +54,8 @@ constexpr const char* kUsage =
     "  --daemon-pid PID     the filter's processes (repeat, or comma-separated): CPU seconds of\n"
     "                       each and its descendants from /proc, and their resident memory\n"
     "  --json               one JSON object instead of the text report\n"
+    "SIGINT or SIGTERM ends the run early: no message is started after it, those in flight\n"
+    "finish, and the report covers what was sent.\n"
     "Exits 1 when a message failed (connection refused or lost, protocol error, timeout).\n";
 
 struct bench_options {
@@ -92,6 +95,12 @@ struct tally {
   }
 };
 
+// Set by SIGINT/SIGTERM: start no more messages (a lock-free atomic store is
+// async-signal-safe).
+std::atomic<bool> g_stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+extern "C" void request_stop(int) { g_stop_requested.store(true, std::memory_order_relaxed); }
+
 // What every client thread shares: the messages and the next one to send.
 struct run_state {
   const std::vector<labelled_message>* messages = nullptr;
@@ -103,6 +112,7 @@ struct run_state {
   // The index of the next message to send, or nothing when the run is over.
   std::optional<std::size_t> take() {
     if (opt->duration > 0 && opt->rate == 0 && clock_type::now() >= deadline) return std::nullopt;
+    if (g_stop_requested.load(std::memory_order_relaxed)) return std::nullopt;
     std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
     if (i >= total) return std::nullopt;
     return i;
@@ -347,6 +357,8 @@ int bench_main(const std::vector<std::string>& args) {
       if (e) std::rethrow_exception(e);
     });
   }
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
   auto before = filter_usage(opt.daemon_pids);
   rs.start = clock_type::now();
   rs.deadline = rs.start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.duration));
