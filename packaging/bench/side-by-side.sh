@@ -268,10 +268,20 @@ bench rspamd "$rspamd_port" "$rspamd_pid" "$sample"
 bench mailtriaged "$mt_port" "$mt_pid" "$sa_sample"
 bench rspamd "$rspamd_port" "$rspamd_pid" "$sa_sample"
 bench spamass-milter "$sam_port" "$spamd_pid,$sam_pid" "$sa_sample"
+# The other filters are done: stopped before the latency run, so that work they do after
+# answering (spamd's children learning and syncing) does not share mailtriaged's CPU.
+kill "$sam_pid" "$spamd_pid" "$rspamd_pid" 2>/dev/null
+stopped() {  # every PID gone or a zombie
+    local p
+    for p in "$@"; do  # the state follows the command name's closing parenthesis
+        [[ -e /proc/$p ]] && [[ $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1) != Z ]] && return 1
+    done
+    return 0
+}
+e2e_wait_until 20 "rspamd and SpamAssassin stopped" stopped "$sam_pid" "$spamd_pid" "$rspamd_pid" ||
+    e2e_log "warning: rspamd or SpamAssassin still running during the latency run"
 # Latency at a fixed offered rate (open loop), 20 s.
 bench mailtriaged "$mt_port" "$mt_pid" "$corpus" --rate "$rate" --duration 20 --concurrency 64
-
-kill "$sam_pid" "$spamd_pid" "$rspamd_pid" 2>/dev/null
 
 # ------------------------------------------------------------------ Postfix end to end
 # postfix-ratio.sh: its own private instance (queue on tmpfs), the same message N times
