@@ -30,6 +30,13 @@ class SessionTest : public ::testing::Test {
     ASSERT_EQ(st.replies.size(), 1u);
   }
 
+  // A session with other limits, negotiated as with Postfix.
+  static session negotiated(const session_limits& lim) {
+    session small{lim, test_wants()};
+    small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+    return small;
+  }
+
   // A whole message up to end-of-message; returns the final step.
   step message(const std::string& subject, const std::string& body) {
     EXPECT_TRUE(send(mail_from{{"<a@example.org>"}}).replies.empty());
@@ -224,8 +231,7 @@ TEST_F(SessionTest, RepeatedHeloAndUnknownCommandsAreFine) {
 TEST_F(SessionTest, MacroFloodIsBounded) {
   session_limits lim;
   lim.max_macro_bytes = 1024;
-  session small{lim, test_wants()};
-  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  session small = negotiated(lim);
   step st;
   for (int i = 0; i < 100 && !st.error; ++i)
     st = small.on_command(define_macros{'M', {{"{m" + std::to_string(i) + "}", std::string(50, 'v')}}});
@@ -238,11 +244,11 @@ TEST_F(SessionTest, MacroFloodIsBounded) {
 TEST_F(SessionTest, EnvelopeBeyondItsLimitClosesTheConnection) {
   session_limits lim;
   lim.max_envelope_bytes = 1024;
-  session small{lim, test_wants()};
-  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  session small = negotiated(lim);
   auto recipients = [&](int n) {
     step st;
-    for (int i = 0; i < n && !st.error; ++i) st = small.on_command(rcpt_to{{"<user" + std::to_string(100 + i) + "@example.net>"}});
+    for (int i = 0; i < n && !st.error; ++i)
+      st = small.on_command(rcpt_to{{"<user" + std::to_string(100 + i) + "@example.net>"}});
     return st;
   };
   for (int m = 0; m < 3; ++m) {  // 30 recipients of 24 bytes each, message after message
@@ -265,8 +271,7 @@ TEST_F(SessionTest, EnvelopeBeyondItsLimitClosesTheConnection) {
 TEST_F(SessionTest, RedefinedMacroCountsOnce) {
   session_limits lim;
   lim.max_macro_bytes = 1024;
-  session small{lim, test_wants()};
-  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  session small = negotiated(lim);
   small.on_command(mail_from{{"<a@example.org>"}});
   for (int i = 0; i < 10000; ++i) {
     step st = small.on_command(define_macros{SMFIC_HEADER, {{"i", "4Xy2Kq1" + std::to_string(i % 10)}}});
@@ -281,8 +286,7 @@ TEST_F(SessionTest, RedefinedMacroCountsOnce) {
 TEST_F(SessionTest, ScanLimitTruncatesAndSkipsTheRestOfTheBody) {
   session_limits lim;
   lim.scan_bytes = 1024;
-  session small{lim, test_wants()};
-  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  session small = negotiated(lim);
   small.on_command(mail_from{{"<a@b>"}});
   small.on_command(rcpt_to{{"<c@d>"}});
   small.on_command(header{"Subject", "big"});
@@ -317,8 +321,7 @@ TEST_F(SessionTest, WithoutSkipTheBodyIsCountedNotBuffered) {
 TEST_F(SessionTest, HeaderIndexesCountPerNameAndStopAtTheLimit) {
   session_limits lim;
   lim.max_headers = 3;
-  session small{lim, test_wants()};
-  small.on_command(option_negotiation{6, kPostfixActions, kPostfixProtocol, {}});
+  session small = negotiated(lim);
   small.on_command(mail_from{{"<a@b>"}});
   small.on_command(header{"Received", "1"});
   small.on_command(header{"X-Triage-Category", "forged"});
