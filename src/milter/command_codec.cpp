@@ -13,7 +13,7 @@ expected<command, codec_error> finish(wire::reader& r, T value) {
   return wire::finish<command>(r, std::move(value));
 }
 
-// Reads NUL-terminated strings until the payload ends (SMFIC_MAIL, SMFIC_RCPT, macros).
+// Reads NUL-terminated strings until the payload ends (SMFIC_MAIL, SMFIC_RCPT).
 std::vector<std::string> read_strings(wire::reader& r) {
   std::vector<std::string> out;
   while (!r.at_end() && !r.failed()) out.push_back(r.cstring());

@@ -111,11 +111,9 @@ class tree_explainer::scratch {
   std::vector<std::uint32_t> touched;
   std::size_t touched_count = 0;
   std::uint32_t generation = 0;
-  std::size_t slots = 0;  // the current call's
 
-  // Starts a call for a model with `slots` columns.
+  // Starts a call for a model with `slot_count` columns.
   void begin(std::size_t slot_count, bool accumulate) {
-    slots = slot_count;
     if (values.size() < slot_count) values.resize(slot_count);
     if (accumulate && sums.size() < slot_count) sums.resize(slot_count);
     if (accumulate && touched.size() < slot_count) touched.resize(slot_count);
