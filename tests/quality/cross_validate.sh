@@ -53,30 +53,12 @@ for line in sys.stdin:
   rm -rf "$work/model"
 done
 
-python3 - "$out/scores.jsonl" <<'PY'
+PYTHONPATH="$here" python3 - "$out/scores.jsonl" <<'PY'
 import json, sys
+from pooled_metrics import auc, recall_at
 rows = [json.loads(l) for l in open(sys.argv[1])]
 ham = [r for r in rows if r["label"] == "ham"]
 labels = sorted({r["label"] for r in rows} - {"ham"})
-
-def auc(pos, neg):
-    # Mann-Whitney with ties counted half.
-    allv = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
-    rank_sum, i = 0.0, 0
-    while i < len(allv):
-        j = i
-        while j < len(allv) and allv[j][0] == allv[i][0]: j += 1
-        r = (i + j + 1) / 2
-        rank_sum += r * sum(1 for k in range(i, j) if allv[k][1])
-        i = j
-    n, m = len(pos), len(neg)
-    return (rank_sum - n * (n + 1) / 2) / (n * m)
-
-def recall_at(pos, neg, fpr):
-    allowed = int(fpr * len(neg))           # ham allowed at or above the threshold
-    top = sorted(neg, reverse=True)
-    thr = top[allowed] if allowed < len(top) else -1
-    return sum(1 for v in pos if v > thr) / len(pos), thr
 
 print(f"pooled out-of-fold: {len(rows)} messages, ham {len(ham)}, " +
       ", ".join(f"{l} {sum(1 for r in rows if r['label'] == l)}" for l in labels))

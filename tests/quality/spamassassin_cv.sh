@@ -98,8 +98,9 @@ EOF
     echo "fold $k: scored $(wc -l <"$out/score_$k") messages ($(date +%T))"
 done
 
-python3 - "$cv/scores.jsonl" "$out/scores.tsv" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$cv/scores.jsonl" "$out/scores.tsv" <<'PY'
 import json, sys
+from pooled_metrics import auc, recall_at
 rows = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
@@ -112,22 +113,6 @@ for line in open(sys.argv[2]):
     sa[name] = float(score.split("/")[0])
 files = [f for f in sa if rows[f]["label"] in ("ham", "spam")]
 ours = {f: 1 - rows[f]["p"]["ham"] for f in files}
-
-def auc(pos, neg):  # Mann-Whitney, ties counted half
-    ranked = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
-    rank_sum, i = 0.0, 0
-    while i < len(ranked):
-        j = i
-        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
-            j += 1
-        rank_sum += (i + j + 1) / 2 * sum(t for _, t in ranked[i:j])
-        i = j
-    return (rank_sum - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
-
-def recall_at(pos, neg, fpr):  # flagged: strictly above the (allowed + 1)-th highest ham
-    allowed = int(fpr * len(neg))
-    threshold = sorted(neg, reverse=True)[allowed]
-    return sum(v > threshold for v in pos) / len(pos), threshold
 
 print(f"{len(files)} messages: ham {sum(rows[f]['label'] == 'ham' for f in files)}, "
       f"spam {sum(rows[f]['label'] == 'spam' for f in files)}")
