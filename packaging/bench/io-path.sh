@@ -9,18 +9,21 @@
 # (docs/PERFORMANCE.md). Output files go to OUT (default /tmp/mailtriage-io-path).
 # DAEMON (default BUILD_DIR/src/mailtriaged) is the binary measured: with
 # BUILD_DIR/tests/mailtriage_milter_floor it is the same path without the engine
-# (docs/PERFORMANCE.md, "The floor").
+# (docs/PERFORMANCE.md, "The floor"). The daemon runs with the systemd unit's Environment=
+# settings (unit-env.sh) unless MT_ENV gives others (MT_ENV= for none).
 set -eu
 build=$1 mode=$2 socket=$3 corpus=$4
 shift 4
 daemon=${DAEMON:-$build/src/mailtriaged} cli=$build/src/mailtriage
 out=${OUT:-/tmp/mailtriage-io-path}
+# shellcheck disable=SC2206 # VAR=value words
+daemon_env=(${MT_ENV-$("$(dirname "$0")/unit-env.sh")})
 mkdir -p "$out"
 case $mode in
-  strace) strace -f -c -o "$out/strace.txt" "$daemon" --listen "$socket" --log-level warning "$@" & ;;
-  callgrind) valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out" \
+  strace) env "${daemon_env[@]}" strace -f -c -o "$out/strace.txt" "$daemon" --listen "$socket" --log-level warning "$@" & ;;
+  callgrind) env "${daemon_env[@]}" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out" \
                "$daemon" --listen "$socket" --log-level warning "$@" 2>"$out/valgrind.log" & ;;
-  cpu) "$daemon" --listen "$socket" --log-level warning "$@" & ;;
+  cpu) env "${daemon_env[@]}" "$daemon" --listen "$socket" --log-level warning "$@" & ;;
   *) echo "unknown mode $mode" >&2; exit 64 ;;
 esac
 launcher=$!

@@ -30,8 +30,8 @@
 #                               directory (its configuration must allow the postfix user in,
 #                               e.g. milter.socket_mode "0666"), the others on loopback TCP
 #   DAEMON_ARGS                 extra mailtriaged arguments for every daemon (e.g. --config FILE)
-#   DAEMON_ENV                  VAR=value words for every daemon's environment (side-by-side.sh
-#                               passes the systemd unit's Environment= lines)
+#   DAEMON_ENV                  VAR=value words for every daemon's environment (default: the
+#                               systemd unit's Environment= lines, unit-env.sh; DAEMON_ENV= for none)
 #   ROUNDS=3                    rounds of all phases
 #   POSTFIX_MESSAGES=2000       messages per phase
 #   MESSAGE=FILE                the message to send (default: the 100th ham of the corpus)
@@ -67,6 +67,7 @@ client_cpu=() filter_cpu=()
 if [[ "$pin" == 1 ]]; then client_cpu=(taskset -c 0); filter_cpu=(taskset -c 1); fi
 
 declare -A daemon_milter daemon_pid
+daemon_env=${DAEMON_ENV-$("$repo/packaging/bench/unit-env.sh")}
 phases=(none)
 for spec in $daemons; do
     name="${spec%%=*}" bin="${spec#*=}"
@@ -78,7 +79,7 @@ for spec in $daemons; do
         listen="inet:$port@127.0.0.1" milter="inet:127.0.0.1:$port" up=(e2e_port_listening "$port")
     fi
     # shellcheck disable=SC2086 # DAEMON_ENV and DAEMON_ARGS are word lists on purpose
-    "${filter_cpu[@]}" env ${DAEMON_ENV:-} "$bin" --listen "$listen" --http-listen 127.0.0.1:0 --log-level warning ${DAEMON_ARGS:-} \
+    "${filter_cpu[@]}" env ${daemon_env} "$bin" --listen "$listen" --http-listen 127.0.0.1:0 --log-level warning ${DAEMON_ARGS:-} \
         >"$W/$name.log" 2>&1 &
     daemon_pid[$name]=$!
     daemon_milter[$name]=$milter

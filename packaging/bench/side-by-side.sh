@@ -177,7 +177,8 @@ spamassassin_start() {
 mt_port=$(e2e_free_port)
 # Started as the packaged systemd unit starts it: with the unit's Environment= lines
 # (the allocator setting) unless MT_ENV is given (MT_ENV= for none).
-mt_env=(${MT_ENV-$(sed -n 's/^Environment=//p' "$repo/systemd/mailtriaged.service.in")})
+# shellcheck disable=SC2206 # VAR=value words
+mt_env=(${MT_ENV-$("$repo/packaging/bench/unit-env.sh")})
 mailtriaged_start() {
     "${filter_cpu[@]}" env "${mt_env[@]}" "$MAILTRIAGED" --listen "inet:$mt_port@127.0.0.1" --log-level warning \
         >"$W/mailtriaged.log" 2>&1 &
