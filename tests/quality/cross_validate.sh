@@ -55,7 +55,7 @@ done
 
 PYTHONPATH="$here" python3 - "$out/scores.jsonl" <<'PY'
 import json, sys
-from pooled_metrics import auc, recall_at
+from pooled_metrics import auc, ece, log_loss, recall_at, with_temperature
 rows = [json.loads(l) for l in open(sys.argv[1])]
 ham = [r for r in rows if r["label"] == "ham"]
 labels = sorted({r["label"] for r in rows} - {"ham"})
@@ -71,7 +71,7 @@ for l in labels:
         print(f"{l:10s} {name:14s} AUC {auc(pos, neg):.5f}  recall@1% {r1:.4f}  recall@0.1% {r01:.4f} (threshold {thr:.4f})")
 # Steadier than one recall point, for comparing options: recall scored 1 - P(ham) averaged
 # over 0, 1, ... up to 1% of the ham above the threshold, and the log loss of all scores.
-import bisect, math
+import bisect
 top = sorted((1 - r["p"]["ham"] for r in ham), reverse=True)
 for l in labels:
     bad = sorted(1 - r["p"]["ham"] for r in rows if r["label"] == l)
@@ -87,7 +87,13 @@ for l in labels:
     bad = [r for r in rows if r["label"] == l]
     print(f"{l:10s} at the models' own thresholds: ham flagged {fp} of {len(ham)} ({fp / len(ham):.4%}), "
           f"recall {sum(1 for r in bad if flagged(r)) / len(bad):.4f}")
-print(f"log loss {-sum(math.log(max(1e-15, r['p'][r['label']])) for r in rows) / len(rows):.4f}")
+probs, truths = [r["p"] for r in rows], [r["label"] for r in rows]
+print(f"log loss {log_loss(probs, truths):.4f}")
+# Calibration: would a temperature on the margins (one number fitted on held-out scores)
+# make the probabilities truer? The best of a coarse sweep, by log loss.
+best = min((log_loss([with_temperature(p, t) for p in probs], truths), t) for t in (0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5))
+print(f"calibration: ECE {ece(probs, truths):.4f}; the temperature with the lowest log loss is {best[1]} "
+      f"(log loss {best[0]:.4f}, ECE {ece([with_temperature(p, best[1]) for p in probs], truths):.4f})")
 score = lambda r: 1 - r["p"]["ham"]
 print("ham scored highest by 1-P(ham):", ", ".join(f"{r['file']} {score(r):.3f}" for r in sorted(ham, key=score, reverse=True)[:8]))
 PY
