@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "config_source.hpp"
+#include "cpu_budget.hpp"
 #include "daemon_metrics.hpp"
 #include "logging_setup.hpp"
 #include "privileges.hpp"
@@ -139,6 +140,7 @@ int serve(const daemon::config_source& source, config::daemon_config cfg) {
   log::info("listening", {{"socket", cfg.milter.listen.to_string()},
                           {"config", cfg.source},
                           {"workers", daemon::to_server_options(cfg).worker_threads},
+                          {"usable_cpus", static_cast<std::uint64_t>(daemon::usable_cpus())},
                           {"version", MAILTRIAGE_VERSION}});
   daemon::notify_ready("serving on " + cfg.milter.listen.to_string());
 

@@ -1,8 +1,6 @@
 #include "server_options.hpp"
 
-#include <algorithm>
-#include <thread>
-
+#include "cpu_budget.hpp"
 #include "fallback.hpp"
 #include "mailtriage/milter/protocol.hpp"
 
@@ -15,7 +13,7 @@ milter::server_options to_server_options(const config::daemon_config& cfg) {
   o.socket_mode = m.socket_mode;
   o.max_connections = m.max_connections;
   o.io_threads = m.io_threads;
-  o.worker_threads = m.worker_threads ? m.worker_threads : std::max(1u, std::thread::hardware_concurrency());
+  o.worker_threads = m.worker_threads ? m.worker_threads : default_worker_threads(usable_cpus(), m.io_threads);
   o.max_pending_verdicts = m.max_pending_verdicts;
   o.inline_verdict_bytes = m.inline_verdict_bytes;
   o.idle_timeout = m.idle_timeout;
