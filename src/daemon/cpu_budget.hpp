@@ -34,8 +34,8 @@ namespace mailtriage::daemon {
 // Verdict workers for milter.worker_threads 0: one per usable CPU not taken by an I/O
 // thread, at least one. The I/O thread's share of a message's CPU (the milter exchange)
 // is about the engine's, so a worker per CPU beside it only adds threads that wait
-// their turn: on two CPUs, one worker measured 5-15% less daemon CPU per message than
-// two (docs/PERFORMANCE.md, tenth round).
+// their turn: on two CPUs, one worker measured a median 10% less daemon CPU per message
+// than two over a unix socket and 5% over TCP (docs/PERFORMANCE.md, tenth round).
 [[nodiscard]] std::size_t default_worker_threads(unsigned usable_cpus, std::size_t io_threads);
 
 }  // namespace mailtriage::daemon
