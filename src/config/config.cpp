@@ -41,6 +41,7 @@ milter_settings read_milter(yaml_section s) {
   m.worker_threads = s.integer("worker_threads", 0, 0, 256);
   m.max_pending_verdicts = s.integer("max_pending_verdicts", 256, 1, 1'000'000);
   m.inline_verdict_bytes = s.bytes("inline_verdict_bytes", 0, 0, 1ull << 30);
+  m.skip_unscanned_body = s.boolean("skip_unscanned_body").value_or(false);
 
   auto t = s.section("timeouts");
   m.idle_timeout = t.duration("idle", 600s, 1s, 24h);

@@ -34,6 +34,7 @@ milter::server_options to_server_options(const config::daemon_config& cfg) {
       {milter::stage::data, "i"},
       {milter::stage::eom, "i {msg_id}"},
   };
+  o.wants.skip_unscanned_body = m.skip_unscanned_body;
   o.fallback = fallback_for(cfg);
   return o;
 }

@@ -1,5 +1,9 @@
 #include "connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <exception>
@@ -38,13 +42,6 @@ std::chrono::milliseconds check_interval(const server_options& o) {
   return std::min({o.idle_timeout, o.frame_timeout, o.write_timeout, o.verdict_timeout});
 }
 
-// DATA needs no reply on a unix socket (see session_wants::no_data_reply).
-session_wants wants_for(const server_options& o) {
-  session_wants w = o.wants;
-  if (o.listen.type == socket_spec::kind::unix_path) w.no_data_reply = true;
-  return w;
-}
-
 }  // namespace
 
 connection::connection(std::shared_ptr<server::state> server, socket_type socket, std::uint64_t id)
@@ -54,7 +51,7 @@ connection::connection(std::shared_ptr<server::state> server, socket_type socket
       verdict_wake_(socket_.get_executor()),
       id_(id),
       tag_(session_tag(id)),
-      session_(server_->options.limits, wants_for(server_->options)) {
+      session_(server_->options.limits, server_->options.wants) {
   // run() sets the negotiation deadline before its first read; this one only has to
   // hold the invariant (timer never later than the deadline) until then.
   deadline_ = steady_clock::now() + server_->options.frame_timeout;
@@ -184,6 +181,7 @@ asio::awaitable<void> connection::run() {
         break;
       }
       if (!s.replies.empty() && !co_await write(s.replies)) break;
+      if (s.acknowledge_now) acknowledge_now();
       if (s.message_ready) {
         transaction message = session_.take_transaction();
         if (message.truncated) server_->stats.truncated_messages.fetch_add(1, std::memory_order_relaxed);
@@ -221,6 +219,14 @@ asio::awaitable<void> connection::run() {
   }
   close();
   server_->forget(id_);
+}
+
+void connection::acknowledge_now() {
+  if (server_->options.listen.type == socket_spec::kind::unix_path) return;  // no ACKs, no Nagle
+  // Sends the ACK the kernel would otherwise delay (up to 40 ms) for the bytes read so
+  // far; not sticky, so each DATA asks again. A failure only costs that delay.
+  const int on = 1;
+  (void)::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }
 
 bool connection::handle_frame(const frame_view& f, step& out) {

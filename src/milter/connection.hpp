@@ -42,6 +42,7 @@ class connection : public std::enable_shared_from_this<connection> {
   boost::asio::awaitable<decision> judge(transaction& message);  // moves from `message`
   boost::asio::awaitable<bool> write(const std::vector<reply>& replies);
   bool handle_frame(const frame_view& f, step& out);
+  void acknowledge_now();  // step::acknowledge_now: ACK what was read, over TCP
   void set_deadline(std::chrono::milliseconds after, const char* what);
   void set_deadline_at(std::chrono::steady_clock::time_point when, const char* what);
   void close();

@@ -110,13 +110,17 @@ class tree_explainer::scratch {
   // room for every slot, so the walk appends without a capacity check.
   std::vector<std::uint32_t> touched;
   std::size_t touched_count = 0;
+  // Node indices of each tree's root-to-leaf path, recorded by a margins pass for the
+  // credit pass that follows: `path_stride` cells per tree (see tree_explainer::path_stride_).
+  std::vector<std::int32_t> path;
   std::uint32_t generation = 0;
 
-  // Starts a call for a model with `slot_count` columns.
-  void begin(std::size_t slot_count, bool accumulate) {
+  // Starts a call for a model with `slot_count` columns and `path_cells` cells of paths.
+  void begin(std::size_t slot_count, std::size_t path_cells, bool accumulate) {
     if (values.size() < slot_count) values.resize(slot_count);
     if (accumulate && sums.size() < slot_count) sums.resize(slot_count);
     if (accumulate && touched.size() < slot_count) touched.resize(slot_count);
+    if (accumulate && path.size() < path_cells) path.resize(path_cells);
     touched_count = 0;
     if (++generation == 0) {  // wrapped: forget every old stamp once
       for (auto& c : values) c.stamp = 0;
@@ -197,11 +201,20 @@ tree_explainer::tree_explainer(const booster& b) {
       float cl = raw[li].cover, cr = raw[ri].cover;
       n.mean = cl + cr > 0 ? (tr[li].mean * cl + tr[ri].mean * cr) / (cl + cr) : 0;
     }
+    // Nodes on the longest root-to-leaf path, top-down for the same reason.
+    std::vector<std::uint32_t> depth(raw.size(), 0);
+    depth[0] = 1;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      path_stride_ = std::max<std::size_t>(path_stride_, depth[i]);
+      if (raw[i].leaf) continue;
+      depth[static_cast<std::size_t>(raw[i].yes)] = depth[i] + 1;
+      depth[static_cast<std::size_t>(raw[i].no)] = depth[i] + 1;
+    }
   }
 }
 
 void tree_explainer::scatter(scratch& s, const row& r, bool accumulate) const {
-  s.begin(columns_.size(), accumulate);
+  s.begin(columns_.size(), roots_.size() * path_stride_, accumulate);
   const std::uint32_t gen = s.generation;
   scratch::cell* value = s.values.data();
   // With duplicate columns the first counts (as a search would find).
@@ -224,17 +237,53 @@ inline std::int32_t next_node(const Node& n, const Cell* value, std::uint32_t ge
   const Cell& c = value[n.slot];
   return c.stamp != gen ? n.missing : c.value < n.threshold ? n.left : n.right;
 }
+
+// Saabas' credit for one split on a row's path: the child's expected value less the
+// node's, added to the node's slot; a slot's first credit of the call is listed in
+// `touched`, so that collect() visits only those.
+template <class Node, class Cell>
+inline void credit_split(const Node& n, const Node& child, Cell* sums, std::uint32_t* touched,
+                         std::size_t& touched_count, std::uint32_t gen) {
+  const float delta = child.mean - n.mean;
+  Cell& sum = sums[n.slot];
+  if (sum.stamp != gen) {
+    sum = {delta, gen};
+    touched[touched_count++] = n.slot;
+  } else {
+    sum.value += delta;
+  }
+}
 }  // namespace
 
-std::vector<float> tree_explainer::margins(const scratch& s) const {
+std::vector<float> tree_explainer::margins(scratch& s, bool record) const {
   const std::uint32_t gen = s.generation;
   const scratch::cell* value = s.values.data();
   const node* nodes = nodes_.data();
   std::vector<float> margin(outputs_, base_margin_);
+  if (!record) {
+    for (const auto& t : roots_) {
+      const node* n = nodes + t.first;
+      while (n->left >= 0) n = nodes + next_node(*n, value, gen);
+      margin[t.output] += n->mean;
+    }
+    return margin;
+  }
+  // The same walk, writing down each node it passes: the stores are off the walk's
+  // chain of dependent loads, so they cost little here and spare replay() the
+  // comparisons (and their mispredicted branches) a second walk would make.
+  std::int32_t* path = s.path.data();
   for (const auto& t : roots_) {
-    const node* n = nodes + t.first;
-    while (n->left >= 0) n = nodes + next_node(*n, value, gen);
+    std::int32_t* p = path;
+    std::int32_t i = static_cast<std::int32_t>(t.first);
+    const node* n = nodes + i;
+    while (n->left >= 0) {
+      *p++ = i;
+      i = next_node(*n, value, gen);
+      n = nodes + i;
+    }
+    *p = i;
     margin[t.output] += n->mean;
+    path += path_stride_;
   }
   return margin;
 }
@@ -251,17 +300,33 @@ void tree_explainer::credit(scratch& s, std::size_t output, std::vector<float>* 
     const node* n = nodes + t.first;
     while (n->left >= 0) {
       const node* c = nodes + next_node(*n, value, gen);
-      const float delta = c->mean - n->mean;
-      scratch::cell& sum = sums[n->slot];
-      if (sum.stamp != gen) {
-        sum = {delta, gen};
-        touched[touched_count++] = n->slot;
-      } else {
-        sum.value += delta;
-      }
+      credit_split(*n, *c, sums, touched, touched_count, gen);
       n = c;
     }
     if (margin) (*margin)[t.output] += n->mean;
+  }
+  s.touched_count = touched_count;
+}
+
+void tree_explainer::replay(scratch& s, std::size_t output) const {
+  const std::uint32_t gen = s.generation;
+  const node* nodes = nodes_.data();
+  scratch::cell* sums = s.sums.data();
+  std::uint32_t* touched = s.touched.data();
+  std::size_t touched_count = 0;
+  const std::int32_t* path = s.path.data();
+  for (const auto& t : roots_) {
+    if (t.output == output) {
+      // Credits in the order credit() makes them: tree by tree, root to leaf.
+      const std::int32_t* p = path;
+      const node* n = nodes + *p;
+      while (n->left >= 0) {
+        const node* c = nodes + *++p;
+        credit_split(*n, *c, sums, touched, touched_count, gen);
+        n = c;
+      }
+    }
+    path += path_stride_;
   }
   s.touched_count = touched_count;
 }
@@ -302,15 +367,15 @@ tree_explainer::result tree_explainer::walk(const row& input, bool contributions
   scatter(s, input, contributions);
   // A binary model has one output: its credits and its margin come from one pass. A
   // multi-class model's contributions are those of the top class, known only once every
-  // margin is: a plain pass for the margins, then the credits of that class's trees
-  // alone, which costs less than crediting every class's trees in the first pass.
+  // margin is: a pass for the margins that records every tree's path, then the credits
+  // of that class's trees alone, read from the recorded paths.
   std::vector<float> margin;
   const bool fused = contributions && outputs_ == 1;
   if (fused) {
     margin.assign(1, base_margin_);
     credit(s, 0, &margin);
   } else {
-    margin = margins(s);
+    margin = margins(s, contributions);
   }
   result r;
   r.probabilities = link(std::move(margin));
@@ -329,7 +394,7 @@ tree_explainer::result tree_explainer::walk(const row& input, bool contributions
     r.top_label = r.top;
   }
   if (contributions) {
-    if (!fused) credit(s, r.top, nullptr);
+    if (!fused) replay(s, r.top);
     collect(s, r.top, r.contributions);
   }
   return r;

@@ -593,6 +593,23 @@ TEST_F(EngineMilter, RealVerdictIsWellWithinTheDefaultDeadline) {
   for (int i = 0; i < 4; ++i) EXPECT_EQ(srv.get().stats().fallbacks[i].load(), 0u) << "fallback reason " << i;
 }
 
+// milter.skip_unscanned_body, from the configuration to the negotiation: taken, the
+// MTA is told to skip a body beyond scan_bytes; by default the body is sent whole.
+TEST_F(EngineMilter, SkipUnscannedBodyComesFromTheConfiguration) {
+  for (bool skip : {false, true}) {
+    auto cfg = config::load_text(config_yaml(std::string("  skip_unscanned_body: ") + (skip ? "true" : "false") +
+                                             "\n  limits:\n    scan_bytes: 1KiB\n"),
+                                 "test.yaml");
+    EXPECT_EQ(cfg.milter.skip_unscanned_body, skip);
+    running_server srv(options_from(cfg), engine_);
+    auto m = from("<big@plain.example>");
+    m.raw += std::string(200'000, 'x') + "\r\n";
+    auto r = send_all(srv.spec(), {m}).front();
+    EXPECT_EQ(r.body_skipped, skip);
+    EXPECT_FALSE(verdict_headers(r.modifications, 0).verdict.empty());  // judged on its first KiB
+  }
+}
+
 // ---------------------------------------------------------------- metrics and logs
 
 // Counts lines of `text` containing every one of `parts`.

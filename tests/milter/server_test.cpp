@@ -239,37 +239,43 @@ TEST(Server, SeveralIoThreadsServeConcurrentConnections) {
 }
 
 // The client writes as Postfix does (its milter8 writes through a 4096-byte VSTREAM
-// buffer, flushed before it reads an answer): over TCP, with SKIP, a small message is
-// five writes (negotiation; connect to DATA; headers and body, answered because of
-// SKIP; end of message; QUIT), as tcpdump showed Postfix 3.7 sending. Per frame, as
-// Sendmail writes, it is one write per frame; the filter sees the same message.
+// buffer, flushed before it reads an answer): over TCP a small message is four writes
+// (negotiation; connect to DATA; headers, body and end of message; QUIT). With SKIP
+// taken (milter.skip_unscanned_body) the body is answered, so end of message is a
+// write of its own: five, as tcpdump showed Postfix 3.7 sending to a filter that took
+// SKIP. Per frame, as Sendmail writes, it is one write per frame; the filter sees the
+// same message.
 TEST(Server, ClientWritesAsPostfixDoes) {
-  running_server srv(loopback_options(), std::make_shared<fixed_handler>(status_decision("seen")));
-  auto spec = srv.spec();
-  auto send_with = [&](std::size_t write_buffer) {
-    return run_client([&](asio::io_context& io) -> asio::awaitable<std::pair<message_result, std::size_t>> {
-      client_options options;
-      options.write_buffer = write_buffer;
-      client c(io.get_executor(), options);
-      co_await c.connect(spec);
-      co_await c.negotiate();
-      envelope env;
-      auto r = co_await c.send(env, kMessage);
-      co_await c.quit();
-      co_return std::make_pair(std::move(r), c.writes());
-    });
-  };
-  auto [buffered, buffered_writes] = send_with(4096);
-  auto [per_frame, per_frame_writes] = send_with(0);
-  EXPECT_EQ(buffered_writes, 5u);
-  const std::size_t headers = split_raw_message(kMessage, false).headers.size();
-  // negotiation, 2 x connect, HELO, 2 x MAIL, 2 x RCPT, DATA, 2 x each header (its
-  // macros, as Postfix sends them, and the header), EOH, one body chunk, end of message
-  // (its macros and the command in one write), QUIT
-  EXPECT_EQ(per_frame_writes, 9 + 2 * headers + 4);
-  EXPECT_EQ(buffered.modifications, per_frame.modifications);
-  EXPECT_EQ(buffered.final_reply.index(), per_frame.final_reply.index());
-  EXPECT_EQ(srv.get().stats().messages.load(), 2u);
+  for (bool skip_unscanned_body : {false, true}) {
+    server_options o = loopback_options();
+    o.wants.skip_unscanned_body = skip_unscanned_body;
+    running_server srv(o, std::make_shared<fixed_handler>(status_decision("seen")));
+    auto spec = srv.spec();
+    auto send_with = [&](std::size_t write_buffer) {
+      return run_client([&](asio::io_context& io) -> asio::awaitable<std::pair<message_result, std::size_t>> {
+        client_options options;
+        options.write_buffer = write_buffer;
+        client c(io.get_executor(), options);
+        co_await c.connect(spec);
+        co_await c.negotiate();
+        envelope env;
+        auto r = co_await c.send(env, kMessage);
+        co_await c.quit();
+        co_return std::make_pair(std::move(r), c.writes());
+      });
+    };
+    auto [buffered, buffered_writes] = send_with(4096);
+    auto [per_frame, per_frame_writes] = send_with(0);
+    EXPECT_EQ(buffered_writes, skip_unscanned_body ? 5u : 4u);
+    const std::size_t headers = split_raw_message(kMessage, false).headers.size();
+    // negotiation, 2 x connect, HELO, 2 x MAIL, 2 x RCPT, DATA, 2 x each header (its
+    // macros, as Postfix sends them, and the header), EOH, one body chunk, end of message
+    // (its macros and the command in one write), QUIT
+    EXPECT_EQ(per_frame_writes, 9 + 2 * headers + 4);
+    EXPECT_EQ(buffered.modifications, per_frame.modifications);
+    EXPECT_EQ(buffered.final_reply.index(), per_frame.final_reply.index());
+    EXPECT_EQ(srv.get().stats().messages.load(), 2u);
+  }
 }
 
 TEST(Server, UnixSocketWithConfiguredMode) {
@@ -391,16 +397,21 @@ TEST(Server, OverloadGetsTheFallbackImmediately) {
   EXPECT_EQ(std::get<add_header>(first.get().modifications.at(0)).value, "seen");
 }
 
+// With SKIP taken the MTA is told to stop sending the body; without it the rest is
+// sent and dropped. Either way the handler sees scan_bytes and the message passes.
 TEST(Server, ScanLimitBoundsWhatTheHandlerSees) {
-  server_options o = loopback_options();
-  o.limits.scan_bytes = 4096;
-  auto handler = std::make_shared<fixed_handler>(status_decision("seen"));
-  running_server srv(o, handler);
-  std::string big = std::string(kMessage) + std::string(300'000, 'x') + "\r\n";
-  auto r = send_one(srv.spec(), big);
-  EXPECT_TRUE(r.body_skipped);
-  EXPECT_TRUE(std::holds_alternative<accept>(r.final_reply));  // the message still passes
-  EXPECT_EQ(handler->seen_bytes.load(), 4096u);
+  for (bool skip_unscanned_body : {true, false}) {
+    server_options o = loopback_options();
+    o.limits.scan_bytes = 4096;
+    o.wants.skip_unscanned_body = skip_unscanned_body;
+    auto handler = std::make_shared<fixed_handler>(status_decision("seen"));
+    running_server srv(o, handler);
+    std::string big = std::string(kMessage) + std::string(300'000, 'x') + "\r\n";
+    auto r = send_one(srv.spec(), big);
+    EXPECT_EQ(r.body_skipped, skip_unscanned_body);
+    EXPECT_TRUE(std::holds_alternative<accept>(r.final_reply));  // the message still passes
+    EXPECT_EQ(handler->seen_bytes.load(), 4096u);
+  }
 }
 
 TEST(Server, RefusesConnectionsBeyondTheLimit) {

@@ -22,6 +22,7 @@ TEST(Config, BuiltInConfigurationLoadsWithItsDocumentedDefaults) {
   EXPECT_EQ(cfg.milter.max_macro_bytes, 64u << 10);
   EXPECT_EQ(cfg.milter.max_envelope_bytes, 1u << 20);
   EXPECT_EQ(cfg.milter.inline_verdict_bytes, 0u);
+  EXPECT_FALSE(cfg.milter.skip_unscanned_body);
   EXPECT_EQ(cfg.milter.verdict_timeout, std::chrono::seconds(5));
   EXPECT_EQ(cfg.milter.on_failure, failure_action::accept);
   EXPECT_EQ(cfg.logging.level, log::level::info);
@@ -49,6 +50,13 @@ TEST(Config, HttpAndLoggingSections) {
   EXPECT_TRUE(cfg.logging.log_subjects);
   EXPECT_FALSE(load_text("http:\n  enabled: false\n", "t.yaml").http.enabled);
   EXPECT_FALSE(load_text("http:\n  listen: none\n", "t.yaml").http.enabled);
+}
+
+TEST(Config, SkipUnscannedBodyIsTrueOrFalse) {
+  EXPECT_TRUE(load_text("milter:\n  skip_unscanned_body: true\n", "t.yaml").milter.skip_unscanned_body);
+  EXPECT_NE(error_of("milter:\n  skip_unscanned_body: sometimes\n")
+                .find("'milter.skip_unscanned_body': expected true or false"),
+            std::string::npos);
 }
 
 TEST(Config, HttpAndLoggingErrorsNameFileLineAndKey) {

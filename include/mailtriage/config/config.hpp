@@ -42,6 +42,7 @@ struct milter_settings {
   std::size_t max_macro_bytes = 64 << 10;
   std::size_t max_envelope_bytes = 1 << 20;
   std::size_t max_data_size = 65535;
+  bool skip_unscanned_body = false;  // answer body chunks to stop the MTA at scan_bytes
   failure_action on_failure = failure_action::accept;
 };
 

@@ -41,10 +41,12 @@ struct session_wants {
   std::uint32_t actions = 0x1FF;  // every SMFIF_* action; the MTA may grant fewer
   // Macro lists per stage (SMFIM_*), requested in a v6 negotiation reply.
   std::vector<std::pair<std::uint32_t, std::string>> macro_lists;
-  // Ask the MTA not to wait for a reply to DATA (SMFIP_NR_DATA): one round trip less
-  // per message. Only safe without Nagle's algorithm on the MTA's side, i.e. on unix
-  // sockets: over TCP Postfix's first header frame would wait for our delayed ACK.
-  bool no_data_reply = false;
+  // Take SMFIP_SKIP when the MTA offers it: answer every body chunk, so that once
+  // scan_bytes are held the MTA can be told to stop sending the body (SMFIR_SKIP).
+  // Without it the session asks for SMFIP_NR_BODY: the MTA sends the whole body
+  // without waiting, one round trip less per message, and bytes beyond scan_bytes
+  // are counted and dropped (milter.skip_unscanned_body, docs/PERFORMANCE.md).
+  bool skip_unscanned_body = false;
 };
 
 enum class session_error {
@@ -60,6 +62,11 @@ struct step {
   std::vector<reply> replies;          // write these, in order
   bool message_ready = false;          // end of message: get a verdict, then call complete()
   bool close = false;                  // QUIT, or an error: close after writing replies
+  // An unanswered command after which the MTA writes again before it reads: have the
+  // transport acknowledge the bytes received at once (TCP_QUICKACK). Postfix leaves
+  // Nagle's algorithm on for its milter sockets, so after an unanswered DATA its first
+  // header frame would wait for our delayed ACK: 40 ms per message over TCP.
+  bool acknowledge_now = false;
   std::optional<session_error> error;  // set when the MTA broke the protocol
 };
 

@@ -95,11 +95,14 @@ class tree_explainer {
   static scratch& thread_scratch();
   // Starts a call on `s` with the row's values (with `accumulate`, room for credits).
   void scatter(scratch& s, const row& r, bool accumulate) const;
-  // Every output's margin: base + leaves, tree by tree.
-  [[nodiscard]] std::vector<float> margins(const scratch& s) const;
+  // Every output's margin: base + leaves, tree by tree; with `record`, each tree's path
+  // is left in `s` for replay().
+  [[nodiscard]] std::vector<float> margins(scratch& s, bool record) const;
   // Walks the trees of one output, leaving each split's credit per slot in `s` (in tree
   // order); with `margin`, also adds their leaves to it.
   void credit(scratch& s, std::size_t output, std::vector<float>* margin) const;
+  // credit() for one output from the paths margins() recorded, without walking again.
+  void replay(scratch& s, std::size_t output) const;
   [[nodiscard]] std::vector<float> link(std::vector<float> margin) const;
   // Appends the credits left by credit() for class `cls`'s output as (column, contribution).
   void collect(const scratch& s, std::size_t cls, std::vector<std::pair<std::uint32_t, float>>& out) const;
@@ -113,6 +116,7 @@ class tree_explainer {
   bool binary_ = true;
   std::size_t outputs_ = 1;
   float base_margin_ = 0;  // added to every output's margin before the link function
+  std::size_t path_stride_ = 1;  // nodes on the longest root-to-leaf path of any tree
 };
 
 }  // namespace mailtriage::model
