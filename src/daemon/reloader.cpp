@@ -29,10 +29,14 @@ std::vector<std::string> restart_only_changes(const config::daemon_config& start
   };
   check(a.listen.to_string() != b.listen.to_string(), "milter.listen");
   check(a.socket_mode != b.socket_mode, "milter.socket_mode");
+  check(a.user != b.user, "milter.user");
+  check(a.socket_group != b.socket_group, "milter.socket_group");
   check(a.max_connections != b.max_connections, "milter.max_connections");
   check(a.io_threads != b.io_threads, "milter.io_threads");
   check(a.worker_threads != b.worker_threads, "milter.worker_threads");
   check(a.max_pending_verdicts != b.max_pending_verdicts, "milter.max_pending_verdicts");
+  check(a.inline_verdict_bytes != b.inline_verdict_bytes, "milter.inline_verdict_bytes");
+  check(a.skip_unscanned_body != b.skip_unscanned_body, "milter.skip_unscanned_body");
   check(a.idle_timeout != b.idle_timeout, "milter.timeouts.idle");
   check(a.frame_timeout != b.frame_timeout, "milter.timeouts.frame");
   check(a.write_timeout != b.write_timeout, "milter.timeouts.write");

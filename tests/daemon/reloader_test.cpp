@@ -18,12 +18,19 @@ TEST(Reloader, RestartOnlySettingsAreNamedByTheirKeys) {
   b.logging.level = log::level::debug;                       // applied on reload
   EXPECT_TRUE(restart_only_changes(a, b).empty());
   b.milter.max_connections = 7;
+  b.milter.inline_verdict_bytes = 1024;
+  b.milter.skip_unscanned_body = true;
   b.milter.verdict_timeout = 1s;
   b.milter.scan_bytes = 4096;
   b.http.set_listen("127.0.0.1:0");  // the endpoint is bound once
   EXPECT_EQ(restart_only_changes(a, b),
-            (std::vector<std::string>{"milter.max_connections", "milter.timeouts.verdict", "milter.limits.scan_bytes",
-                                      "http.listen"}));
+            (std::vector<std::string>{"milter.max_connections", "milter.inline_verdict_bytes",
+                                      "milter.skip_unscanned_body", "milter.timeouts.verdict",
+                                      "milter.limits.scan_bytes", "http.listen"}));
+  config::daemon_config c = a;
+  c.milter.user = "mailtriage";  // privileges are dropped once, at start
+  c.milter.socket_group = "postfix";
+  EXPECT_EQ(restart_only_changes(a, c), (std::vector<std::string>{"milter.user", "milter.socket_group"}));
 }
 
 TEST(Reloader, WatchesTheConfigurationModelsAndKeys) {
