@@ -182,7 +182,12 @@ tree_explainer::tree_explainer(const booster& b) {
       if (!raw[i].leaf) {
         const std::uint32_t f = raw[i].feature;  // in columns_: its rank is its slot
         n.slot = static_cast<std::uint32_t>(std::lower_bound(columns_.begin(), columns_.end(), f) - columns_.begin());
-        auto bad = [&](std::int32_t c) { return c < 0 || static_cast<std::size_t>(c) >= raw.size(); };
+        // XGBoost numbers a node's children after it. Relied on below (expected values
+        // bottom-up, path lengths top-down) and by every walk, which a child numbered
+        // before its parent could send round in a loop.
+        auto bad = [&](std::int32_t c) {
+          return c <= static_cast<std::int32_t>(i) || static_cast<std::size_t>(c) >= raw.size();
+        };
         if (bad(raw[i].yes) || bad(raw[i].no) || bad(raw[i].missing))
           throw model_error("broken tree in the model dump");
         n.left = first + raw[i].yes;
@@ -201,14 +206,14 @@ tree_explainer::tree_explainer(const booster& b) {
       float cl = raw[li].cover, cr = raw[ri].cover;
       n.mean = cl + cr > 0 ? (tr[li].mean * cl + tr[ri].mean * cr) / (cl + cr) : 0;
     }
-    // Nodes on the longest root-to-leaf path, top-down for the same reason.
-    std::vector<std::uint32_t> depth(raw.size(), 0);
-    depth[0] = 1;
+    // Nodes on the longest path a walk can take (margins() records paths in cells of
+    // that many), top-down for the same reason.
+    std::vector<std::uint32_t> depth(raw.size(), 1);
     for (std::size_t i = 0; i < raw.size(); ++i) {
       path_stride_ = std::max<std::size_t>(path_stride_, depth[i]);
       if (raw[i].leaf) continue;
-      depth[static_cast<std::size_t>(raw[i].yes)] = depth[i] + 1;
-      depth[static_cast<std::size_t>(raw[i].no)] = depth[i] + 1;
+      for (std::int32_t c : {raw[i].yes, raw[i].no, raw[i].missing})
+        depth[static_cast<std::size_t>(c)] = std::max(depth[static_cast<std::size_t>(c)], depth[i] + 1);
     }
   }
 }
