@@ -93,7 +93,6 @@ generic_stream::endpoint resolve(const socket_spec& spec) {
 }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st) {
-  const bool tcp = st->options.listen.type != socket_spec::kind::unix_path;
   const bool strands = st->options.io_threads > 1;  // see server_options::io_threads
   std::chrono::steady_clock::time_point last_refusal_log{};
   for (;;) {
@@ -125,7 +124,6 @@ asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st) {
         socket.close(ec);  // the MTA applies its milter_default_action to this session
         continue;
       }
-      if (tcp) socket.set_option(asio::ip::tcp::no_delay(true), ec);  // small request/response frames
       std::uint64_t id = st->next_id++;
       conn = std::make_shared<connection>(st, std::move(socket), id);
       st->connections.emplace(id, conn);
@@ -155,7 +153,13 @@ void server::start() {
   try {
     if (spec.type == socket_spec::kind::unix_path) remove_stale_unix_socket(spec.path);
     acc.open(endpoint.protocol());
-    if (spec.type != socket_spec::kind::unix_path) acc.set_option(asio::socket_base::reuse_address(true));
+    if (spec.type != socket_spec::kind::unix_path) {
+      acc.set_option(asio::socket_base::reuse_address(true));
+      // Small request/response frames. Set once here: Linux copies a listening socket's
+      // TCP_NODELAY to every socket it accepts, which saves a system call per
+      // connection, that is per message with Postfix.
+      acc.set_option(asio::ip::tcp::no_delay(true));
+    }
     acc.bind(endpoint);
     if (spec.type == socket_spec::kind::unix_path &&
         ::chmod(spec.path.c_str(), static_cast<mode_t>(state_->options.socket_mode)) != 0)

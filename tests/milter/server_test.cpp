@@ -6,8 +6,10 @@
 
 #include <utility>
 
+#include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -276,6 +278,30 @@ TEST(Server, ClientWritesAsPostfixDoes) {
     EXPECT_EQ(buffered.final_reply.index(), per_frame.final_reply.index());
     EXPECT_EQ(srv.get().stats().messages.load(), 2u);
   }
+}
+
+// server::start sets TCP_NODELAY on the listening socket only and relies on the kernel
+// to copy it to every accepted socket (Linux does): checked here on the same kind of
+// acceptor, so a platform that does not would fail this test.
+TEST(Server, AcceptedTcpSocketsInheritNoDelayFromTheListener) {
+  namespace gen = asio::generic;
+  asio::io_context io;
+  const asio::ip::tcp::endpoint any(asio::ip::make_address("127.0.0.1"), 0);
+  asio::basic_socket_acceptor<gen::stream_protocol> acceptor(io);
+  acceptor.open(gen::stream_protocol(any.protocol().family(), IPPROTO_TCP));
+  acceptor.set_option(asio::ip::tcp::no_delay(true));
+  acceptor.bind(gen::stream_protocol::endpoint(any));
+  acceptor.listen();
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(acceptor.native_handle(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const auto port = ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port);
+  asio::ip::tcp::socket client(io);
+  client.connect({asio::ip::make_address("127.0.0.1"), port});
+  gen::stream_protocol::socket accepted = acceptor.accept();
+  asio::ip::tcp::no_delay option;
+  accepted.get_option(option);
+  EXPECT_TRUE(option.value());
 }
 
 TEST(Server, UnixSocketWithConfiguredMode) {
