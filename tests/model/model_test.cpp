@@ -433,6 +433,15 @@ TEST(Model, EarlyStoppingWithSubClassesWatchesTheLabelsLoss) {
   EXPECT_THROW((void)train(train_set, valid_set, 3, p, nullptr), model_error);
 }
 
+// A tree XGBoost loads and dumps, but whose node 3 has its children numbered before it
+// (1 and 2). XGBoost never writes one; the walks rely on children coming after their
+// node (expected values, path lengths), so such a model is refused, not mis-scored.
+TEST(TreeExplainer, RefusesATreeWithChildrenNumberedBeforeTheirNode) {
+  const std::string json = R"json({"learner":{"attributes":{},"feature_names":[],"feature_types":[],"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":"1","size_leaf_vector":"0"},"tree_info":[0],"trees":[{"base_weights":[-0.09,0.1,-0.1,0.05,-0.08],"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],"default_left":[0,0,0,0,0],"id":0,"left_children":[3,-1,-1,1,-1],"loss_changes":[31.0,0.0,0.0,5.0,0.0],"parents":[2147483647,3,3,0,0],"right_children":[4,-1,-1,2,-1],"split_conditions":[4.8,0.1,-0.1,2.0,-0.08],"split_indices":[81,0,0,82,0],"split_type":[0,0,0,0,0],"sum_hessian":[9.5,2.0,2.5,4.5,5.0],"tree_param":{"num_deleted":"0","num_feature":"262306","num_nodes":"5","size_leaf_vector":"0"}}]},"name":"gbtree"},"learner_model_param":{"base_score":"5E-1","boost_from_average":"1","num_class":"0","num_feature":"262306","num_target":"1"},"objective":{"name":"binary:logistic","reg_loss_param":{"scale_pos_weight":"1"}}},"version":[1,7,4]})json";
+  auto b = booster::from_bytes(json, 262306);
+  EXPECT_THROW(tree_explainer{b}, model_error);
+}
+
 TEST(TreeExplainer, WithSubClassesTheTopClassBelongsToTheMostProbableLabel) {
   // Three classes, the first two reporting as one label: wherever class 2 is the single
   // most probable class but classes 0 + 1 sum higher, the walk must explain class 0 or
