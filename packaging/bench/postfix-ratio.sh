@@ -42,6 +42,11 @@
 #                               file system; see below)
 #   PERF_DIR=DIR                perf record -a (cpu-clock) over each measured phase into
 #                               DIR/PHASE-ROUNDN.data (perf report --sort comm,dso,sym)
+#   PCAP_DIR=DIR                tcpdump of each milter phase's conversations (loopback TCP
+#                               daemons only) into DIR/PHASE-ROUNDN.pcap, summarised by
+#                               milter-pcap.py into DIR/PHASE-ROUNDN.txt (segments, bare ACKs
+#                               and durations per conversation); costs CPU, so throughput
+#                               figures of such a run are not comparable with others
 #   E2E_KEEP=1                  keep the work directory
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -66,7 +71,7 @@ ulimit -n 8192
 client_cpu=() filter_cpu=()
 if [[ "$pin" == 1 ]]; then client_cpu=(taskset -c 0); filter_cpu=(taskset -c 1); fi
 
-declare -A daemon_milter daemon_pid
+declare -A daemon_milter daemon_pid daemon_port
 daemon_env=${DAEMON_ENV-$("$repo/packaging/bench/unit-env.sh")}
 phases=(none)
 for spec in $daemons; do
@@ -77,6 +82,7 @@ for spec in $daemons; do
     else
         port=$(e2e_free_port)
         listen="inet:$port@127.0.0.1" milter="inet:127.0.0.1:$port" up=(e2e_port_listening "$port")
+        daemon_port[$name]=$port
     fi
     # shellcheck disable=SC2086 # DAEMON_ENV and DAEMON_ARGS are word lists on purpose
     "${filter_cpu[@]}" env ${daemon_env} "$bin" --listen "$listen" --http-listen 127.0.0.1:0 --log-level warning ${DAEMON_ARGS:-} \
@@ -168,6 +174,15 @@ phase() {  # phase NAME
         perf_pid=$!
         sleep 0.5
     fi
+    local pcap="" pcap_pid=""
+    if [[ -n "${PCAP_DIR:-}" && -n "${daemon_port[$name]:-}" ]]; then
+        mkdir -p "$PCAP_DIR"
+        pcap="$PCAP_DIR/$name-round$round"
+        tcpdump -i lo -s 96 -w "$pcap.pcap" "tcp port ${daemon_port[$name]}" 2>"$pcap.tcpdump.log" &
+        pcap_pid=$!
+        e2e_wait_until 10 "tcpdump listening" grep -q listening "$pcap.tcpdump.log" ||
+            e2e_fail "tcpdump did not start: $(cat "$pcap.tcpdump.log")"
+    fi
     before=$(python3 "$W/snap.py" "$(master_pid)" "${pids[@]}")
     t0=$(e2e_now)
     # bash's time keyword: smtp-source's user+system CPU (it exits before the sink has all).
@@ -181,6 +196,12 @@ phase() {  # phase NAME
     t1=$(e2e_now)
     after=$(python3 "$W/snap.py" "$(master_pid)" "${pids[@]}")
     if [[ -n "$perf_pid" ]]; then kill -INT "$perf_pid"; wait "$perf_pid"; fi
+    if [[ -n "$pcap_pid" ]]; then
+        kill -INT "$pcap_pid"; wait "$pcap_pid"
+        "$repo/packaging/bench/milter-pcap.py" "$pcap.pcap" "${daemon_port[$name]}" >"$pcap.txt" ||
+            e2e_fail "milter-pcap.py failed on $pcap.pcap"
+        e2e_log "$name: conversations on the wire"$'\n'"$(cat "$pcap.txt")"
+    fi
     python3 - "$name" "$messages" "$t0" "$t1" "$before" "$after" "$src_cpu" >>"$results" <<'EOF'
 import json, os, sys
 name, n, t0, t1 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
