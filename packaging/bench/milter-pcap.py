@@ -8,7 +8,7 @@ PORT is the filter's listening port. Per milter connection (Postfix opens one pe
 session) it counts the segments carrying data from the MTA and from the filter, the bare
 ACKs, and times the conversation from the MTA's SYN to its FIN, and the end of the
 message (the MTA's segment holding SMFIC_BODYEOB) to the filter's last reply. It prints
-medians, means and the 90th percentile; --show N prints the Nth complete conversation
+medians, means, the 90th and 99th percentiles and the maximum; --show N prints the Nth complete conversation
 packet by packet, with the first milter command letter of each data segment.
 
 Why: a filter that leaves the MTA waiting shows here as a gap, and one that costs extra
@@ -119,14 +119,18 @@ def summary(flows):
         "end of message to last reply, ms": [v for v in per_flow(eom_to_reply) if v is not None],
     }
     print(f"{len(flows)} complete conversations\n")
-    print("| per conversation | median | mean | p90 |")
-    print("|---|---|---|---|")
+    print("| per conversation | median | mean | p90 | p99 | max |")
+    print("|---|---|---|---|---|---|")
     for name, values in columns.items():
         values = sorted(values)
         if not values:
             continue
-        p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
-        print(f"| {name} | {statistics.median(values):.3g} | {statistics.mean(values):.3g} | {p90:.3g} |")
+
+        def quantile(q):
+            return values[min(len(values) - 1, int(q * len(values)))]
+
+        print(f"| {name} | {statistics.median(values):.3g} | {statistics.mean(values):.3g} "
+              f"| {quantile(0.9):.3g} | {quantile(0.99):.3g} | {values[-1]:.3g} |")
 
 
 def show(flow):
