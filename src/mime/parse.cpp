@@ -63,14 +63,15 @@ void utf8_truncate(std::string& s, std::size_t n) {
   s.resize(n);
 }
 
+// `bytes` is the decoded content, or its head when `size` is larger (sniff()'s contract).
 void add_attachment(context& ctx, std::size_t part_index, std::string filename, std::string declared,
-                    std::string_view bytes, bool truncated, bool from_uu) {
+                    std::string_view bytes, std::size_t size, bool truncated, bool from_uu) {
   attachment a;
   a.part_index = part_index;
   a.filename = std::move(filename);
   a.declared_type = std::move(declared);
-  a.sniffed = sniff(bytes);
-  a.size = bytes.size();
+  a.sniffed = sniff(bytes, size);
+  a.size = size;
   a.truncated = truncated;
   a.from_uuencode = from_uu;
   ctx.msg.attachments.push_back(std::move(a));
@@ -86,7 +87,8 @@ std::string strip_uuencoded(context& ctx, std::size_t part_index, std::string te
     ctx.msg.defects.set(defect::uuencoded_content);
     if (b.data.bad) ctx.msg.defects.set(defect::bad_uuencode);
     if (b.data.capped) ctx.msg.defects.set(defect::decoded_bytes_limit);
-    add_attachment(ctx, part_index, b.filename, "application/x-uuencode", b.data.bytes, b.data.capped, true);
+    add_attachment(ctx, part_index, b.filename, "application/x-uuencode", b.data.bytes, b.data.bytes.size(),
+                   b.data.capped, true);
     kept.append(text, from, b.begin - from);
     from = b.end;
     if (ctx.msg.attachments.size() >= ctx.lim.max_parts) break;
@@ -95,36 +97,73 @@ std::string strip_uuencoded(context& ctx, std::size_t part_index, std::string te
   return kept;
 }
 
+// A Base64 attachment is only sniffed and counted, so past the head that sniff() reads
+// it is measured instead of decoded (unless it is a ZIP archive, which sniff() reads
+// whole): the same size and flags, without producing the bytes. Decoding was most of the
+// cost of a message carrying a large PDF or image (docs/PERFORMANCE.md, twelfth round).
+// Returns the head or the whole content; `size` is the whole decoded size.
+decoded decode_base64_attachment(std::string_view body, std::size_t cap, std::size_t& size) {
+  // Input enough for the head with line breaks every 76 characters, and to spare.
+  constexpr std::size_t head_input = (sniff_head_bytes + 3) / 3 * 4 * 9 / 8 + 64;
+  if (cap > sniff_head_bytes && body.size() > head_input) {
+    // Decoding a prefix of the input gives a prefix of the output, except for the up to
+    // 2 bytes its last, cut group flushes: those are not kept.
+    decoded head = decode_base64(body.substr(0, head_input), head_input);
+    if (head.bytes.size() >= sniff_head_bytes + 2) {
+      head.bytes.resize(sniff_head_bytes);
+      if (!sniff_reads_whole(head.bytes)) {
+        const decoded_extent whole = measure_base64(body, cap);
+        size = whole.size;
+        head.bad = whole.bad;
+        head.capped = whole.capped;
+        return head;
+      }
+    }
+  }
+  decoded d = decode_base64(body, cap);
+  size = d.bytes.size();
+  return d;
+}
+
 void process_leaf(context& ctx, std::size_t idx, std::string_view body) {
   message& msg = ctx.msg;
   const limits& lim = ctx.lim;
   std::size_t room = lim.max_total_decoded_bytes - std::min(ctx.total_decoded, lim.max_total_decoded_bytes);
   std::size_t cap = std::min(lim.max_part_decoded_bytes, room);
   const std::string cte = msg.parts[idx].transfer_encoding;
+  const bool is_attachment = msg.parts[idx].kind == part_kind::attachment;
   decoded d;
+  std::size_t size = 0;  // bytes decoded; d.bytes may hold only the head of an attachment
   if (cte == "base64") {
-    d = decode_base64(body, cap);
+    if (is_attachment) {
+      d = decode_base64_attachment(body, cap, size);
+    } else {
+      d = decode_base64(body, cap);
+      size = d.bytes.size();
+    }
     if (d.bad) msg.defects.set(defect::bad_base64);
   } else if (cte == "quoted-printable") {
     d = decode_qp(body, cap);
+    size = d.bytes.size();
     if (d.bad) msg.defects.set(defect::bad_qp);
   } else {
     if (!cte.empty() && cte != "7bit" && cte != "8bit" && cte != "binary" && cte != "x-uuencode" &&
         cte != "uuencode" && cte != "x-uue")
       msg.defects.set(defect::unknown_transfer_encoding);
     d = copy_identity(body, cap);
+    size = d.bytes.size();
   }
   if (d.capped) {
     msg.defects.set(defect::decoded_bytes_limit);
     if (cap == room) ctx.stop = true;  // the message-wide budget is spent
   }
-  ctx.total_decoded += d.bytes.size();
+  ctx.total_decoded += size;
   part& p = msg.parts[idx];
-  p.decoded_size = d.bytes.size();
+  p.decoded_size = size;
 
-  if (p.kind == part_kind::attachment) {
+  if (is_attachment) {
     p.attachment_index = static_cast<int>(msg.attachments.size());
-    add_attachment(ctx, idx, p.filename, p.content_type, d.bytes, d.capped, false);
+    add_attachment(ctx, idx, p.filename, p.content_type, d.bytes, size, d.capped, false);
     return;
   }
   conversion c = to_utf8(std::move(d.bytes), p.charset);

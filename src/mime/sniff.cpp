@@ -82,14 +82,16 @@ bool looks_html(std::string_view head) {
 
 }  // namespace
 
-file_type sniff(std::string_view d) {
-  if (d.empty()) return file_type::empty;
+bool sniff_reads_whole(std::string_view head) { return starts(head, "PK\x03\x04") || starts(head, "PK\x05\x06"); }
+
+file_type sniff(std::string_view d, std::size_t size) {
+  if (size == 0) return file_type::empty;
   if (starts(d, "MZ")) return file_type::pe;
   if (starts(d, "\x7F" "ELF")) return file_type::elf;
   if (starts(d, "\xCE\xFA\xED\xFE") || starts(d, "\xCF\xFA\xED\xFE") || starts(d, "\xFE\xED\xFA\xCE") ||
       starts(d, "\xFE\xED\xFA\xCF"))
     return file_type::macho;
-  if (starts(d, "PK\x03\x04") || starts(d, "PK\x05\x06")) return sniff_zip(d);
+  if (sniff_reads_whole(d)) return sniff_zip(d);
   if (starts(d, "Rar!\x1A\x07")) return file_type::rar;
   if (starts(d, "7z\xBC\xAF\x27\x1C")) return file_type::seven_zip;
   if (starts(d, "\x1F\x8B")) return file_type::gzip;
@@ -108,8 +110,8 @@ file_type sniff(std::string_view d) {
   if (starts(d, "#!")) return file_type::shell_script;
   std::string_view head = d.substr(0, 1024);
   if (head.find("%PDF-") != std::string_view::npos) return file_type::pdf;  // readers accept a prefix
-  if (d.size() > 0x8006 && d.substr(0x8001, 5) == "CD001") return file_type::iso;
-  if (starts(d, "BM") && d.size() > 14 && le32(d, 2) == d.size()) return file_type::bmp;
+  if (size > 0x8006 && d.size() >= 0x8006 && d.substr(0x8001, 5) == "CD001") return file_type::iso;
+  if (starts(d, "BM") && size > 14 && d.size() >= 6 && le32(d, 2) == size) return file_type::bmp;
   if (looks_html(head)) return file_type::html;
   if (head.find("<svg") != std::string_view::npos) return file_type::svg;
   if (head.find('\0') == std::string_view::npos) return file_type::text;

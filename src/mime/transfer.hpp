@@ -16,6 +16,15 @@ struct decoded {
 // Base64, tolerant: characters outside the alphabet (other than whitespace) are skipped
 // and flagged, as are data after padding and a dangling final group.
 [[nodiscard]] decoded decode_base64(std::string_view in, std::size_t cap);
+// What decode_base64(in, cap) reports, without producing the bytes: the size of its
+// output and its flags, exactly. An attachment needs only its size and its first bytes
+// (for sniffing), and producing a large one's bytes was most of the work of parsing it.
+struct decoded_extent {
+  std::size_t size = 0;
+  bool bad = false;
+  bool capped = false;
+};
+[[nodiscard]] decoded_extent measure_base64(std::string_view in, std::size_t cap);
 // Quoted-printable: soft line breaks removed, "=XX" decoded (either hex case); a '='
 // not followed by two hex digits is kept literally and flagged. Line ends become "\n".
 [[nodiscard]] decoded decode_qp(std::string_view in, std::size_t cap);
