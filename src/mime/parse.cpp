@@ -10,6 +10,10 @@
 #include <new>
 #include <stdexcept>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "charset.hpp"
 #include "header_section.hpp"
 #include "html.hpp"
@@ -320,12 +324,21 @@ void check_top_headers(message& msg) {
 }
 
 // True when some CR is not followed by LF. Messages from the milter are CRLF throughout,
-// so this compares eight bytes (and the eight after them shifted by one) at a time
-// instead of calling memchr once per line.
+// so this compares sixteen bytes (SSE2, part of x86-64) or eight (elsewhere), and the
+// same number after them shifted by one, at a time instead of calling memchr once per
+// line: it reads every byte of every message.
 bool has_bare_cr(std::string_view raw) {
   const char* p = raw.data();
   const std::size_t n = raw.size();
   std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+  for (; i + 17 <= n; i += 16) {
+    const __m128i at = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), cr);
+    const __m128i next = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1)), lf);
+    if (_mm_movemask_epi8(_mm_andnot_si128(next, at)) != 0) return true;
+  }
+#endif
   for (; i + 9 <= n; i += 8) {
     if (bytes_equal(load_u64(p + i), '\r') & ~bytes_equal(load_u64(p + i + 1), '\n')) return true;
   }

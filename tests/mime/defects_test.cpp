@@ -5,6 +5,23 @@
 namespace mailtriage::mime::test {
 namespace {
 
+// A CR without its LF, at every offset of a CRLF message (the scan reads 16 or 8 bytes
+// at a time, and the byte after them), and only then.
+TEST(MimeDefects, BareCrAtAnyOffset) {
+  std::string crlf = "From: a@example.org\r\nSubject: s\r\n\r\n";
+  while (crlf.size() < 100) crlf += "line of text\r\n";
+  EXPECT_FALSE(parse(crlf).defects.has(defect::bare_cr_or_lf_mix));
+  for (std::size_t at = 0; at <= crlf.size(); ++at) {
+    std::string raw = crlf;
+    raw.insert(at, "\r");
+    // The inserted CR is bare unless an LF follows; inserted between CR and LF, it
+    // leaves the original CR bare instead.
+    const bool bare = raw[at + 1] != '\n' || (at > 0 && raw[at - 1] == '\r');
+    EXPECT_EQ(parse(raw).defects.has(defect::bare_cr_or_lf_mix), bare) << at;
+  }
+  EXPECT_TRUE(parse(crlf + "end\r").defects.has(defect::bare_cr_or_lf_mix));
+}
+
 TEST(MimeDefects, MissingClosingBoundaryAndTruncation) {
   message m = parse_fixture("missing_close_boundary.eml");
   EXPECT_TRUE(m.defects.has(defect::missing_closing_boundary));
