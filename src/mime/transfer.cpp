@@ -1,7 +1,8 @@
 // Transfer decoders. Base64 uses mimetic's Base64::Decoder for the arithmetic, driven by
-// our own loop, which validates (mimetic silently skips bad input), resynchronises after
-// padding and stops at the output cap. Quoted-printable and uuencode
-// are our own: mimetic's QP decoder does not report malformed escapes.
+// our own walk, which validates (mimetic silently skips bad input), resynchronises after
+// padding and stops at the output cap; the same walk measures without decoding. Quoted-
+// printable and uuencode are our own: mimetic's QP decoder does not report malformed
+// escapes.
 #include "transfer.hpp"
 
 #include <mimetic/codec/base64.h>
@@ -95,109 +96,34 @@ const char* alphabet_run_end(const char* p, const char* end) {
   return p;
 }
 
-// The validating loop, shared by both output kinds: `out` is a char pointer into a buffer
-// known to be big enough (the fast path) or a capped_appender (input whose decoded size
-// could exceed the cap). Runs of alphabet characters go to mimetic's range decoder in whole
-// 4-character groups, so the per-character work there is one table look-up and a store.
-template <class Out>
-void decode_base64_into(std::string_view in, decoded& r, Out& out) {
-  mimetic::Base64::Decoder dec;
-  std::size_t group = 0;  // alphabet characters in the current 4-character group
+// The validating walk, shared by decoding and measuring: it classifies the input, flags
+// what is malformed (`bad`), and hands runs of alphabet characters and the flushes that
+// padding and the end call for to a sink, until the sink says its output is capped.
+// `group` is the walk's position in a 4-character group, which only decides the flags
+// (the sink keeps the decoder's own count; see measuring_sink).
+template <class Sink>
+void walk_base64(std::string_view in, bool& bad, Sink& sink) {
+  std::size_t group = 0;
   bool padded = false;
   const char* p = in.data();
   const char* const end = p + in.size();
-  auto one = [&](char ch) {
-    dec.process(static_cast<unsigned char>(ch), out);
-    group = (group + 1) & 3u;
-  };
-  while (p < end && !r.capped) {
+  while (p < end && !sink.capped()) {
     switch (b64_class_of(*p)) {
       case b64_class::alphabet: {
         const char* const run_end = alphabet_run_end(p + 1, end);
         if (padded) {  // data after padding: a second blob glued on; start a fresh group
-          r.bad = true;
+          bad = true;
           padded = false;
         }
-        if constexpr (std::is_same_v<Out, char*>) {
-          while (group != 0 && p < run_end) one(*p++);
-          // Whole groups of alphabet characters: exactly 3 bytes each. (The range overload
-          // flushes a partial group at its end and takes `out` by value, hence only whole
-          // groups, and never an empty range.)
-          if (auto whole = static_cast<std::size_t>(run_end - p) / 4 * 4; whole != 0) {
-            dec.process(p, p + whole, out);
-            out += whole / 4 * 3;
-            p += whole;
-          }
-        }
-        while (p < run_end && !r.capped) one(*p++);
-        break;
-      }
-      case b64_class::pad:
-        if (!padded) {
-          if (group < 2) r.bad = true;
-          dec.flush(out);
-          group = 0;
-          padded = true;
-        }
-        ++p;
-        break;
-      case b64_class::space:
-        ++p;
-        break;
-      case b64_class::other:
-        r.bad = true;
-        ++p;
-        break;
-    }
-  }
-  if (!r.capped) {
-    if (group == 1) r.bad = true;  // 6 dangling bits cannot make a byte
-    if (group != 0 && !padded) dec.flush(out);
-  }
-}
-
-}  // namespace
-
-// The same walk as decode_base64_into, counting instead of decoding. Two counters, as
-// there: `group` is the loop's own position in a 4-character group, `held` is how many
-// characters mimetic's decoder holds. They differ after padding that follows a single
-// character, which mimetic's flush keeps (it emits nothing for one character and does
-// not reset); its output is then shifted by a character but its length is not. mimetic
-// emits 3 bytes when it holds 4 characters, and on a flush 1 byte for 2 and 2 for 3.
-// The decoder stops once it has been asked to write past `cap`; within a run of alphabet
-// characters nothing else can happen, so runs are counted whole.
-decoded_extent measure_base64(std::string_view in, std::size_t cap) {
-  decoded_extent r;
-  std::size_t emitted = 0;  // bytes the decoder would have written, cap or not
-  std::size_t group = 0, held = 0;
-  bool padded = false;
-  auto flush = [&] {
-    if (held >= 2) {
-      emitted += held - 1;
-      held = 0;
-    }
-  };
-  const char* p = in.data();
-  const char* const end = p + in.size();
-  while (p < end && !r.capped) {
-    switch (b64_class_of(*p)) {
-      case b64_class::alphabet: {
-        const char* const run_end = alphabet_run_end(p + 1, end);
-        if (padded) {
-          r.bad = true;
-          padded = false;
-        }
-        const auto n = static_cast<std::size_t>(run_end - p);
-        emitted += (held + n) / 4 * 3;
-        held = (held + n) % 4;
-        group = (group + n) % 4;
+        sink.run(p, run_end, group);
+        group = (group + static_cast<std::size_t>(run_end - p)) & 3u;
         p = run_end;
         break;
       }
       case b64_class::pad:
         if (!padded) {
-          if (group < 2) r.bad = true;
-          flush();
+          if (group < 2) bad = true;
+          sink.flush();
           group = 0;
           padded = true;
         }
@@ -207,18 +133,84 @@ decoded_extent measure_base64(std::string_view in, std::size_t cap) {
         ++p;
         break;
       case b64_class::other:
-        r.bad = true;
+        bad = true;
         ++p;
         break;
     }
-    r.capped = emitted > cap;
   }
-  if (!r.capped) {
-    if (group == 1) r.bad = true;
-    if (group != 0 && !padded) flush();
-    r.capped = emitted > cap;
+  if (!sink.capped()) {
+    if (group == 1) bad = true;  // 6 dangling bits cannot make a byte
+    if (group != 0 && !padded) sink.flush();
   }
-  r.size = std::min(emitted, cap);
+}
+
+// Decodes with mimetic's decoder into `out`: a char pointer into a buffer known to be big
+// enough (the fast path) or a capped_appender (input whose decoded size could exceed the
+// cap, which sets `capped` once a byte is refused). On the fast path runs go to mimetic's
+// range decoder in whole 4-character groups, so the per-character work there is one
+// table look-up and a store.
+template <class Out>
+class decoding_sink {
+ public:
+  decoding_sink(Out& out, const bool& capped) : out_(&out), capped_(&capped) {}
+  bool capped() const { return *capped_; }
+  void flush() { dec_.flush(*out_); }
+  void run(const char* p, const char* end, std::size_t group) {
+    if constexpr (std::is_same_v<Out, char*>) {
+      for (; group != 0 && p < end; group = (group + 1) & 3u) dec_.process(static_cast<unsigned char>(*p++), *out_);
+      // Whole groups: exactly 3 bytes each. (The range overload flushes a partial group
+      // at its end and takes `out` by value, hence only whole groups, and never an empty
+      // range.)
+      if (auto whole = static_cast<std::size_t>(end - p) / 4 * 4; whole != 0) {
+        dec_.process(p, p + whole, *out_);
+        *out_ += whole / 4 * 3;
+        p += whole;
+      }
+    }
+    while (p < end && !capped()) dec_.process(static_cast<unsigned char>(*p++), *out_);
+  }
+
+ private:
+  mimetic::Base64::Decoder dec_;
+  Out* out_;
+  const bool* capped_;
+};
+
+// Counts what mimetic's decoder would write, cap or not. `held` is how many characters
+// it holds: 3 bytes come out when it holds 4, and on a flush 1 for 2 and 2 for 3. A
+// flush with one character held emits nothing and keeps it (so after padding that
+// follows a lone character its output is shifted by a character, though not its
+// length): `held` then differs from the walk's `group`. The decoder stops once asked
+// to write past `cap`; inside a run nothing else can happen, so runs are counted whole.
+class measuring_sink {
+ public:
+  explicit measuring_sink(std::size_t cap) : cap_(cap) {}
+  bool capped() const { return emitted_ > cap_; }
+  void flush() {
+    if (held_ >= 2) {
+      emitted_ += held_ - 1;
+      held_ = 0;
+    }
+  }
+  void run(const char* p, const char* end, std::size_t /*group*/) {
+    const auto n = static_cast<std::size_t>(end - p);
+    emitted_ += (held_ + n) / 4 * 3;
+    held_ = (held_ + n) % 4;
+  }
+  std::size_t size() const { return std::min(emitted_, cap_); }
+
+ private:
+  std::size_t cap_, emitted_ = 0, held_ = 0;
+};
+
+}  // namespace
+
+decoded_extent measure_base64(std::string_view in, std::size_t cap) {
+  decoded_extent r;
+  measuring_sink sink(cap);
+  walk_base64(in, r.bad, sink);
+  r.size = sink.size();
+  r.capped = sink.capped();
   return r;
 }
 
@@ -229,13 +221,15 @@ decoded decode_base64(std::string_view in, std::size_t cap) {
   if (bound <= cap) {  // the cap cannot be reached: decode straight into the buffer
     r.bytes.resize(bound);
     char* out = r.bytes.data();
-    decode_base64_into(in, r, out);
+    decoding_sink sink(out, r.capped);
+    walk_base64(in, r.bad, sink);
     r.bytes.resize(static_cast<std::size_t>(out - r.bytes.data()));
     return r;
   }
   r.bytes.reserve(cap);
   capped_appender out(r.bytes, cap, r.capped);
-  decode_base64_into(in, r, out);
+  decoding_sink sink(out, r.capped);
+  walk_base64(in, r.bad, sink);
   return r;
 }
 
