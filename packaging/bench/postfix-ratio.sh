@@ -68,6 +68,9 @@ if [[ "${TMPFS:-1}" == 1 ]]; then
     E2E_MOUNTS="$E2E_MOUNTS $W"
 fi
 ulimit -n 8192
+if [[ -n "${PCAP_DIR:-}" ]]; then
+    command -v tcpdump >/dev/null || e2e_fail "PCAP_DIR needs tcpdump (apt-get install tcpdump)"
+fi
 client_cpu=() filter_cpu=()
 if [[ "$pin" == 1 ]]; then client_cpu=(taskset -c 0); filter_cpu=(taskset -c 1); fi
 

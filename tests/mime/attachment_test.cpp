@@ -67,30 +67,12 @@ TEST(MimeSniff, MagicBytes) {
   EXPECT_EQ(sniffed(""), file_type::empty);
 }
 
-// Base64 with lines of 76 characters, as mail carries it.
-std::string base64_lines(const std::string& bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t line = 0;
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
-    unsigned v = 0;
-    for (std::size_t k = 0; k < 3; ++k) v = v << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
-    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? alphabet[(v >> (18 - 6 * k)) & 63] : '=';
-    if ((line += 4) == 76) {
-      out += "\r\n";
-      line = 0;
-    }
-  }
-  return out;
-}
-
 message with_attachment(const std::string& bytes, const std::string& extra_base64 = "") {
   return parse("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
                "Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
                "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=f\r\n"
                "Content-Transfer-Encoding: base64\r\n\r\n" +
-               base64_lines(bytes) + extra_base64 + "\r\n--b--\r\n");
+               base64_encode(bytes, 76) + extra_base64 + "\r\n--b--\r\n");
 }
 
 // An attachment larger than what sniffing reads is measured, not decoded: its type,
@@ -142,7 +124,7 @@ TEST(MimeSniff, MeasuredAttachmentsMatchDecodingThemWhole) {
     std::string bytes = head;
     bytes.resize(head.size() + 20000 + rng() % 120000);
     for (std::size_t i = head.size(); i < bytes.size(); ++i) bytes[i] = static_cast<char>(rng() % 7 == 0 ? rng() : 'a');
-    std::string b64 = base64_lines(bytes);
+    std::string b64 = base64_encode(bytes, 76);
     for (int k = static_cast<int>(rng() % 4); k-- > 0;) {
       // Anywhere, but mostly in the first 60,000 characters, where the head is decoded.
       const std::size_t span = rng() % 2 == 0 ? std::min<std::size_t>(b64.size(), 60000) : b64.size();

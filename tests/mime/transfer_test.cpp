@@ -5,30 +5,13 @@
 #include <random>
 #include <string>
 
+#include "fixture.hpp"
 #include "transfer.hpp"
 
 namespace mailtriage::mime::detail {
 namespace {
 
-std::string encode(const std::string& bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += alphabet[(v >> s) & 63];
-  }
-  if (std::size_t rest = bytes.size() - i; rest != 0) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += rest == 2 ? alphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
+using test::base64_encode;
 
 TEST(Base64, DecodesWholeAndPaddedGroups) {
   EXPECT_EQ(decode_base64("QUJD", 100).bytes, "ABC");
@@ -67,7 +50,7 @@ TEST(Base64, NoiseAndLineBreaksDoNotChangeTheBytes) {
   for (int round = 0; round < 400; ++round) {
     std::string payload(rng() % 200, '\0');
     for (char& c : payload) c = static_cast<char>(rng());
-    std::string clean = encode(payload);
+    std::string clean = base64_encode(payload);
     std::string noisy;
     bool junk = false;
     for (char c : clean) {
@@ -155,7 +138,7 @@ TEST(Base64, MeasureReportsWhatDecodeDoes) {
   for (int round = 0; round < 200; ++round) {
     std::string payload(rng() % 5000, '\0');
     for (char& c : payload) c = static_cast<char>(rng());
-    std::string in = encode(payload);
+    std::string in = base64_encode(payload);
     if (rng() % 2 == 0) in.insert(rng() % (in.size() + 1), rng() % 2 == 0 ? "=" : "\r\n");
     expect_measure_matches_decode(in, std::size_t{1} << 20);
     expect_measure_matches_decode(in, rng() % (payload.size() + 2));
