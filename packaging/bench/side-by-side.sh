@@ -6,6 +6,11 @@
 # printed as Markdown tables (the
 # source of docs/PERFORMANCE.md). Not run in CI: it installs packages and takes minutes.
 #
+# The floor (tests/bench/milter_floor.cpp: mailtriaged's milter server answering every
+# message with a fixed verdict, no engine) is measured beside them, on the same messages
+# and in the Postfix phases: what a filter whose engine cost nothing would reach through
+# the same milter path, so the report can say which ratios an engine can still move.
+#
 # Offline by construction: rspamd's DNS goes to a stub on 127.0.0.1 that answers NXDOMAIN
 # (with an SOA record, which rspamd needs to accept the answer) to every query; its RBL and
 # fuzzy modules are off; SpamAssassin runs with --local (no network tests) and no Bayes.
@@ -14,6 +19,8 @@
 #   packaging/bench/side-by-side.sh [CORPUS_DIR]        (default ../shared/corpus/train)
 # Environment:
 #   MAILTRIAGE, MAILTRIAGED   binaries (default build/release/src/...)
+#   MILTER_FLOOR              the floor (default build/release/tests/mailtriage_milter_floor;
+#                             MILTER_FLOOR= leaves it out)
 #   SAMPLE_EVERY=7            rspamd and mailtriaged run on every 7th corpus message
 #   SA_EVERY=33               spamass-milter (slow) runs on every 33rd message; so do the
 #                             other two, for a like-for-like line
@@ -35,6 +42,7 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 corpus="$(cd "${1:-$repo/../shared/corpus/train}" && pwd)" || { echo "no corpus" >&2; exit 66; }
 MAILTRIAGE="${MAILTRIAGE:-$repo/build/release/src/mailtriage}"
 export MAILTRIAGED="${MAILTRIAGED:-$repo/build/release/src/mailtriaged}"
+MILTER_FLOOR="${MILTER_FLOOR-$repo/build/release/tests/mailtriage_milter_floor}"
 sample_every="${SAMPLE_EVERY:-7}"
 sa_every="${SA_EVERY:-33}"
 concurrency="${CONCURRENCY:-8}"
@@ -46,6 +54,7 @@ rate="${RATE:-500}"
 source "$repo/tests/e2e/lib.sh"
 e2e_require_env
 [[ -x "$MAILTRIAGE" && -x "$MAILTRIAGED" ]] || e2e_skip "build first: cmake --build --preset release"
+[[ -z "$MILTER_FLOOR" || -x "$MILTER_FLOOR" ]] || e2e_fail "not executable: $MILTER_FLOOR (MILTER_FLOOR= leaves the floor out)"
 
 if [[ "${SKIP_INSTALL:-0}" != 1 ]]; then
     # Debian's packages; policy-rc.d-style: the packages' own services are not used.
@@ -187,6 +196,16 @@ mailtriaged_start() {
     e2e_wait_until 30 "mailtriaged on $mt_port" e2e_port_listening "$mt_port" ||
         { cat "$W/mailtriaged.log" >&2; e2e_fail "mailtriaged did not start"; }
 }
+# The floor, with the same server options (the built-in configuration) and environment.
+floor_port=$(e2e_free_port)
+floor_start() {
+    "${filter_cpu[@]}" env "${mt_env[@]}" "$MILTER_FLOOR" --listen "inet:$floor_port@127.0.0.1" --log-level warning \
+        >"$W/floor.log" 2>&1 &
+    floor_pid=$!
+    e2e_track_pid "$floor_pid"
+    e2e_wait_until 30 "floor on $floor_port" e2e_port_listening "$floor_port" ||
+        { cat "$W/floor.log" >&2; e2e_fail "the floor did not start"; }
+}
 
 # ------------------------------------------------------------------ measuring
 results="$W/results.jsonl"
@@ -259,6 +278,7 @@ tree_idle() {
     ((after - before < 2))
 }
 
+[[ -n "$MILTER_FLOOR" ]] && floor_start
 rspamd_start
 e2e_wait_until 300 "rspamd idle (Hyperscan compiled)" tree_idle "$rspamd_pid" || e2e_fail "rspamd never went idle"
 spamassassin_start
@@ -269,10 +289,14 @@ e2e_log "up: mailtriaged $mt_pid :$mt_port, rspamd $rspamd_pid :$rspamd_port, sp
 "$MAILTRIAGE" bench --socket "inet:$rspamd_port@127.0.0.1" --limit 50 "$sample" >/dev/null
 "$MAILTRIAGE" bench --socket "inet:$sam_port@127.0.0.1" --limit 5 "$sa_sample" >/dev/null
 
+[[ -n "$MILTER_FLOOR" ]] && "$MAILTRIAGE" bench --socket "inet:$floor_port@127.0.0.1" --limit 50 "$sample" >/dev/null
+
 bench mailtriaged "$mt_port" "$mt_pid" "$corpus"
 bench mailtriaged "$mt_port" "$mt_pid" "$sample"
+[[ -n "$MILTER_FLOOR" ]] && bench floor "$floor_port" "$floor_pid" "$sample"
 bench rspamd "$rspamd_port" "$rspamd_pid" "$sample"
 bench mailtriaged "$mt_port" "$mt_pid" "$sa_sample"
+[[ -n "$MILTER_FLOOR" ]] && bench floor "$floor_port" "$floor_pid" "$sa_sample"
 bench rspamd "$rspamd_port" "$rspamd_pid" "$sa_sample"
 bench spamass-milter "$sam_port" "$spamd_pid,$sam_pid" "$sa_sample"
 # The other filters are done: stopped before the latency run, so that work they do after
@@ -296,14 +320,22 @@ bench mailtriaged "$mt_port" "$mt_pid" "$corpus" --rate "$rate" --duration 20 --
 # (a fixed order charged the file system's growing cost to the second phase); the
 # medians go into the report.
 kill "$mt_pid" 2>/dev/null
-POSTFIX_MESSAGES="$postfix_messages" ROUNDS="${POSTFIX_ROUNDS:-2}" PIN="$pin" RESULTS_OUT="$W/postfix.jsonl" \
+[[ -n "$MILTER_FLOOR" ]] && kill "$floor_pid" 2>/dev/null
+pf_daemons="mailtriaged=$MAILTRIAGED${MILTER_FLOOR:+ floor=$MILTER_FLOOR}"
+DAEMONS="$pf_daemons" POSTFIX_MESSAGES="$postfix_messages" ROUNDS="${POSTFIX_ROUNDS:-2}" PIN="$pin" RESULTS_OUT="$W/postfix.jsonl" \
     DAEMON_ENV="${mt_env[*]}" "$repo/packaging/bench/postfix-ratio.sh" "$corpus" >&2 || e2e_fail "postfix-ratio.sh failed"
 python3 - "$W/postfix.jsonl" >>"$results" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 for name in dict.fromkeys(r["phase"] for r in rows):
-    rate = statistics.median(r["messages_per_second"] for r in rows if r["phase"] == name)
-    print(json.dumps({"postfix": name, "messages": rows[0]["messages"], "messages_per_second": rate}))
+    mine = [r for r in rows if r["phase"] == name]
+    rate = statistics.median(r["messages_per_second"] for r in mine)
+    # CPU ms per message (mean over rounds): all processes, and Postfix's two milter clients.
+    cpu = {k: statistics.mean(r["cpu_s_per_1000"].get(k, 0) for r in mine)
+           for k in ("postfix smtpd", "postfix cleanup")}
+    cpu["all"] = statistics.mean(sum(r["cpu_s_per_1000"].values()) for r in mine)
+    print(json.dumps({"postfix": name, "messages": rows[0]["messages"], "messages_per_second": rate,
+                      "cpu_ms_per_message": cpu}))
 EOF
 
 # ------------------------------------------------------------------ report
@@ -328,14 +360,21 @@ for r in rows:
         per_cpu[(r["filter"], r["corpus"])] = r.get("messages_per_cpu_second", 0)
 print()
 for corpus, other in (("sample", "rspamd"), ("sa_sample", "rspamd"), ("sa_sample", "spamass-milter")):
-    a, b = per_cpu.get(("mailtriaged", corpus)), per_cpu.get((other, corpus))
-    if a and b:
-        print(f"- {corpus}: mailtriaged / {other} messages per CPU-second = {a / b:.1f}x")
+    b = per_cpu.get((other, corpus))
+    for mine in ("mailtriaged", "floor"):
+        a = per_cpu.get((mine, corpus))
+        if a and b:
+            print(f"- {corpus}: {mine} / {other} messages per CPU-second = {a / b:.1f}x")
 pf = {r["postfix"]: r for r in rows if "postfix" in r}
-if len(pf) == 2:
-    print(f"- Postfix end to end: no milter {pf['none']['messages_per_second']:.0f} msg/s, with mailtriaged "
-          f"{pf['mailtriaged']['messages_per_second']:.0f} msg/s "
-          f"({100 * pf['mailtriaged']['messages_per_second'] / pf['none']['messages_per_second']:.0f}%)")
+for mine in ("mailtriaged", "floor"):
+    if "none" in pf and mine in pf:
+        print(f"- Postfix end to end: no milter {pf['none']['messages_per_second']:.0f} msg/s, with {mine} "
+              f"{pf[mine]['messages_per_second']:.0f} msg/s "
+              f"({100 * pf[mine]['messages_per_second'] / pf['none']['messages_per_second']:.0f}%)")
+if pf:
+    print("- Postfix, CPU ms per message (all processes / smtpd / cleanup): " + "; ".join(
+        f"{name} {r['cpu_ms_per_message']['all']:.3f} / {r['cpu_ms_per_message']['postfix smtpd']:.3f} / "
+        f"{r['cpu_ms_per_message']['postfix cleanup']:.3f}" for name, r in pf.items()))
 print(f"- mailtriaged RSS: {idle['rss_kib_before'] / 1024:.1f} MiB before, "
       f"{idle['rss_kib_idle'] / 1024:.1f} MiB with {idle['idle_connections']} idle connections")
 EOF

@@ -7,7 +7,12 @@
 // parse, extract, score and policy. docs/PERFORMANCE.md, "The floor", measures both
 // side by side with io-path.sh:
 //   DAEMON=build/release/tests/mailtriage_milter_floor packaging/bench/io-path.sh ...
+// It is also a phase of postfix-ratio.sh (DAEMONS="floor=BUILD/tests/mailtriage_milter_floor
+// ..."): Postfix with a milter that costs nearly nothing, the most any filter could reach.
 // Usage: mailtriage_milter_floor [--config FILE] [--listen SPEC] [--log-level LEVEL]
+//                                [--http-listen ADDR]
+// --http-listen is accepted and ignored (the floor has no HTTP endpoint) so that scripts
+// can start it with mailtriaged's arguments.
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -61,8 +66,10 @@ int main(int argc, char** argv) {
     if (a == "--config" && has_value) config_file = argv[++i];
     else if (a == "--listen" && has_value) listen = argv[++i];
     else if (a == "--log-level" && has_value) level = argv[++i];
+    else if (a == "--http-listen" && has_value) ++i;
     else {
-      std::cerr << "usage: mailtriage_milter_floor [--config FILE] [--listen SPEC] [--log-level LEVEL]\n";
+      std::cerr << "usage: mailtriage_milter_floor [--config FILE] [--listen SPEC] [--log-level LEVEL]"
+                   " [--http-listen ADDR]\n";
       return 64;
     }
   }
