@@ -188,24 +188,19 @@ mt_port=$(e2e_free_port)
 # (the allocator setting) unless MT_ENV is given (MT_ENV= for none).
 # shellcheck disable=SC2206 # VAR=value words
 mt_env=(${MT_ENV-$("$repo/packaging/bench/unit-env.sh")})
-mailtriaged_start() {
-    "${filter_cpu[@]}" env "${mt_env[@]}" "$MAILTRIAGED" --listen "inet:$mt_port@127.0.0.1" --log-level warning \
-        >"$W/mailtriaged.log" 2>&1 &
-    mt_pid=$!
-    e2e_track_pid "$mt_pid"
-    e2e_wait_until 30 "mailtriaged on $mt_port" e2e_port_listening "$mt_port" ||
-        { cat "$W/mailtriaged.log" >&2; e2e_fail "mailtriaged did not start"; }
+# ours NAME BIN PORT: mailtriaged or the floor, pinned like the other filters, with the
+# same environment; its PID in $ours_pid.
+ours() {
+    local name="$1" bin="$2" port="$3"
+    "${filter_cpu[@]}" env "${mt_env[@]}" "$bin" --listen "inet:$port@127.0.0.1" --log-level warning \
+        >"$W/$name.log" 2>&1 &
+    ours_pid=$!
+    e2e_track_pid "$ours_pid"
+    e2e_wait_until 30 "$name on $port" e2e_port_listening "$port" ||
+        { cat "$W/$name.log" >&2; e2e_fail "$name did not start"; }
 }
-# The floor, with the same server options (the built-in configuration) and environment.
+# The floor: the same server options (the built-in configuration), no engine.
 floor_port=$(e2e_free_port)
-floor_start() {
-    "${filter_cpu[@]}" env "${mt_env[@]}" "$MILTER_FLOOR" --listen "inet:$floor_port@127.0.0.1" --log-level warning \
-        >"$W/floor.log" 2>&1 &
-    floor_pid=$!
-    e2e_track_pid "$floor_pid"
-    e2e_wait_until 30 "floor on $floor_port" e2e_port_listening "$floor_port" ||
-        { cat "$W/floor.log" >&2; e2e_fail "the floor did not start"; }
-}
 
 # ------------------------------------------------------------------ measuring
 results="$W/results.jsonl"
@@ -226,7 +221,8 @@ print(json.dumps(r))
 EOF
 }
 
-mailtriaged_start
+ours mailtriaged "$MAILTRIAGED" "$mt_port"
+mt_pid=$ours_pid
 # 1,000 idle connections on the fresh daemon, before any traffic has grown its heap.
 cat >"$W/idle.py" <<'EOF'
 # Opens N milter connections, negotiates on each, then reports the filter's VmRSS.
@@ -278,7 +274,7 @@ tree_idle() {
     ((after - before < 2))
 }
 
-[[ -n "$MILTER_FLOOR" ]] && floor_start
+if [[ -n "$MILTER_FLOOR" ]]; then ours floor "$MILTER_FLOOR" "$floor_port"; floor_pid=$ours_pid; fi
 rspamd_start
 e2e_wait_until 300 "rspamd idle (Hyperscan compiled)" tree_idle "$rspamd_pid" || e2e_fail "rspamd never went idle"
 spamassassin_start
