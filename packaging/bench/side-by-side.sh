@@ -141,14 +141,23 @@ rspamd_off=(rbl fuzzy_check asn)
 [[ "${RSPAMD_DNS_LISTS:-0}" == 1 ]] && rspamd_off=(fuzzy_check)
 for module in "${rspamd_off[@]}"; do echo 'enabled = false;' >"$R/local.d/$module.conf"; done
 e2e_log "rspamd modules off: ${rspamd_off[*]}"
+# launch NAME PORT SECONDS COMMAND...: a filter on the filters' CPU (PIN=1), its output in
+# W/NAME.log, waited for until it listens on PORT; its PID in $launched_pid. If it does
+# not start, that output and the file in $also_show (if set) go to stderr.
+launch() {
+    local name="$1" port="$2" seconds="$3"
+    shift 3
+    "${filter_cpu[@]}" "$@" >"$W/$name.log" 2>&1 &
+    launched_pid=$!
+    e2e_track_pid "$launched_pid"
+    e2e_wait_until "$seconds" "$name on $port" e2e_port_listening "$port" ||
+        { cat "$W/$name.log" ${also_show:+"$also_show"} >&2; e2e_fail "$name did not start"; }
+}
 rspamd_start() {
-    "${filter_cpu[@]}" rspamd -f -u _rspamd -g _rspamd -c /etc/rspamd/rspamd.conf \
-        --var="LOCAL_CONFDIR=$R" --var="DBDIR=$R/db" --var="RUNDIR=$R/run" --var="LOGDIR=$R/log" \
-        >"$W/rspamd.out" 2>&1 &
-    rspamd_pid=$!
-    e2e_track_pid "$rspamd_pid"
-    e2e_wait_until 60 "rspamd proxy on $rspamd_port" e2e_port_listening "$rspamd_port" ||
-        { cat "$W/rspamd.out" "$R/log/rspamd.log" >&2; e2e_fail "rspamd did not start"; }
+    also_show="$R/log/rspamd.log" launch rspamd "$rspamd_port" 60 rspamd -f -u _rspamd -g _rspamd \
+        -c /etc/rspamd/rspamd.conf --var="LOCAL_CONFDIR=$R" --var="DBDIR=$R/db" --var="RUNDIR=$R/run" \
+        --var="LOGDIR=$R/log"
+    rspamd_pid=$launched_pid
 }
 
 # ------------------------------------------------------------------ spamd + spamass-milter
@@ -166,20 +175,12 @@ skip_rbl_checks 1
 EOF
 cp /etc/spamassassin/init.pre /etc/spamassassin/v*.pre "$S/site/" 2>/dev/null
 spamassassin_start() {
-    "${filter_cpu[@]}" spamd --local --max-children 4 --listen "127.0.0.1:$spamd_port" -u debian-spamd \
-        --siteconfigpath "$S/site" --helper-home-dir "$S/home" --nouser-config --syslog stderr \
-        >"$W/spamd.log" 2>&1 &
-    spamd_pid=$!
-    e2e_track_pid "$spamd_pid"
-    e2e_wait_until 120 "spamd on $spamd_port" e2e_port_listening "$spamd_port" ||
-        { cat "$W/spamd.log" >&2; e2e_fail "spamd did not start"; }
+    launch spamd "$spamd_port" 120 spamd --local --max-children 4 --listen "127.0.0.1:$spamd_port" -u debian-spamd \
+        --siteconfigpath "$S/site" --helper-home-dir "$S/home" --nouser-config --syslog stderr
+    spamd_pid=$launched_pid
     # Foreground (no -f); one spamc process per message, as spamass-milter works.
-    "${filter_cpu[@]}" spamass-milter -p "inet:$sam_port@127.0.0.1" -- -d 127.0.0.1 -p "$spamd_port" \
-        >"$W/spamass-milter.log" 2>&1 &
-    sam_pid=$!
-    e2e_track_pid "$sam_pid"
-    e2e_wait_until 20 "spamass-milter on $sam_port" e2e_port_listening "$sam_port" ||
-        { cat "$W/spamass-milter.log" >&2; e2e_fail "spamass-milter did not start"; }
+    launch spamass-milter "$sam_port" 20 spamass-milter -p "inet:$sam_port@127.0.0.1" -- -d 127.0.0.1 -p "$spamd_port"
+    sam_pid=$launched_pid
 }
 
 # ------------------------------------------------------------------ mailtriaged
@@ -188,16 +189,9 @@ mt_port=$(e2e_free_port)
 # (the allocator setting) unless MT_ENV is given (MT_ENV= for none).
 # shellcheck disable=SC2206 # VAR=value words
 mt_env=(${MT_ENV-$("$repo/packaging/bench/unit-env.sh")})
-# ours NAME BIN PORT: mailtriaged or the floor, pinned like the other filters, with the
-# same environment; its PID in $ours_pid.
+# ours NAME BIN PORT: mailtriaged or the floor, with the same environment.
 ours() {
-    local name="$1" bin="$2" port="$3"
-    "${filter_cpu[@]}" env "${mt_env[@]}" "$bin" --listen "inet:$port@127.0.0.1" --log-level warning \
-        >"$W/$name.log" 2>&1 &
-    ours_pid=$!
-    e2e_track_pid "$ours_pid"
-    e2e_wait_until 30 "$name on $port" e2e_port_listening "$port" ||
-        { cat "$W/$name.log" >&2; e2e_fail "$name did not start"; }
+    launch "$1" "$3" 30 env "${mt_env[@]}" "$2" --listen "inet:$3@127.0.0.1" --log-level warning
 }
 # The floor: the same server options (the built-in configuration), no engine.
 floor_port=$(e2e_free_port)
@@ -222,7 +216,7 @@ EOF
 }
 
 ours mailtriaged "$MAILTRIAGED" "$mt_port"
-mt_pid=$ours_pid
+mt_pid=$launched_pid
 # 1,000 idle connections on the fresh daemon, before any traffic has grown its heap.
 cat >"$W/idle.py" <<'EOF'
 # Opens N milter connections, negotiates on each, then reports the filter's VmRSS.
@@ -274,7 +268,7 @@ tree_idle() {
     ((after - before < 2))
 }
 
-if [[ -n "$MILTER_FLOOR" ]]; then ours floor "$MILTER_FLOOR" "$floor_port"; floor_pid=$ours_pid; fi
+if [[ -n "$MILTER_FLOOR" ]]; then ours floor "$MILTER_FLOOR" "$floor_port"; floor_pid=$launched_pid; fi
 rspamd_start
 e2e_wait_until 300 "rspamd idle (Hyperscan compiled)" tree_idle "$rspamd_pid" || e2e_fail "rspamd never went idle"
 spamassassin_start
