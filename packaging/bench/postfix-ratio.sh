@@ -30,7 +30,7 @@
 #                               directory (its configuration must allow the postfix user in,
 #                               e.g. milter.socket_mode "0666"), the others on loopback TCP;
 #                               floor=build/release/tests/mailtriage_milter_floor is a milter
-#                               with no engine: Postfix's ceiling with any filter
+#                               with no engine: what a filter that cost nothing would reach
 #   DAEMON_ARGS                 extra mailtriaged arguments for every daemon (e.g. --config FILE)
 #   DAEMON_ENV                  VAR=value words for every daemon's environment (default: the
 #                               systemd unit's Environment= lines, unit-env.sh; DAEMON_ENV= for none)

@@ -8,7 +8,7 @@
 // side by side with io-path.sh:
 //   DAEMON=build/release/tests/mailtriage_milter_floor packaging/bench/io-path.sh ...
 // It is also a phase of postfix-ratio.sh (DAEMONS="floor=BUILD/tests/mailtriage_milter_floor
-// ..."): Postfix with a milter that costs nearly nothing, the most any filter could reach.
+// ..."): Postfix with a milter that does no work, what an engine that cost nothing would reach.
 // Usage: mailtriage_milter_floor [--config FILE] [--listen SPEC] [--log-level LEVEL]
 //                                [--http-listen ADDR]
 // --http-listen is accepted and ignored (the floor has no HTTP endpoint) so that scripts
