@@ -14,18 +14,9 @@ command -v python3 >/dev/null 2>&1 || e2e_skip "python3 not installed"
 [[ -x "${MILTER_FLOOR:-}" && -x "${MAILTRIAGE:-}" ]] || e2e_skip "floor or CLI not built"
 
 e2e_init milter_floor_smoke
-failures=0
-check() {  # check WHAT ACTUAL EXPECTED
-    if [[ "$2" == "$3" ]]; then
-        e2e_log "ok: $1 ($2)"
-    else
-        e2e_log "FAIL: $1: got '$2', want '$3'"
-        failures=$((failures + 1))
-    fi
-}
 
 "$MILTER_FLOOR" --no-such-option >/dev/null 2>&1
-check "unknown argument refused" "$?" 64
+e2e_check "unknown argument refused" "$?" 64
 
 port=$(e2e_free_port) || e2e_fail "no free port"
 "$MILTER_FLOOR" --listen "inet:$port@127.0.0.1" --http-listen 127.0.0.1:0 --log-level warning \
@@ -57,14 +48,14 @@ for k in sys.argv[2].split("."):
     v = v.get(k, 0) if isinstance(v, dict) else 0
 print(v)' "$E2E_DIR/bench.json" "$1"; }
 sent=$((3 * messages))
-check "messages answered" "$(field answered)" "$sent"
-check "messages failed" "$(field failed)" 0
-check "final replies: accept" "$(field final_replies.accept)" "$sent"
-check "headers added, four per message" "$(field modifications.add_header)" "$((4 * sent))"
+e2e_check "messages answered" "$(field answered)" "$sent"
+e2e_check "messages failed" "$(field failed)" 0
+e2e_check "final replies: accept" "$(field final_replies.accept)" "$sent"
+e2e_check "headers added, four per message" "$(field modifications.add_header)" "$((4 * sent))"
 
 kill -TERM "$floor_pid"
 wait "$floor_pid"
-check "exit status after SIGTERM" "$?" 0
+e2e_check "exit status after SIGTERM" "$?" 0
 
-((failures == 0)) || e2e_fail "$failures check(s) failed"
+e2e_checks_passed
 e2e_log "passed"

@@ -24,6 +24,19 @@ E2E_LOCK=/run/lock/mailtriage-e2e.lock
 e2e_log()  { printf '%s [%s] %s\n' "$(date +%H:%M:%S)" "${E2E_NAME:-e2e}" "$*" >&2; }
 e2e_skip() { e2e_log "SKIP: $*"; exit "$E2E_SKIP"; }
 
+# e2e_check WHAT ACTUAL EXPECTED: one assertion, logged and counted in E2E_FAILURES; it
+# never exits, so a run reports every failed check. e2e_checks_passed fails the run if any did.
+E2E_FAILURES=0
+e2e_check() {
+    if [[ "$2" == "$3" ]]; then
+        e2e_log "ok: $1 ($2)"
+    else
+        e2e_log "FAIL: $1: got '$2', want '$3'"
+        E2E_FAILURES=$((E2E_FAILURES + 1))
+    fi
+}
+e2e_checks_passed() { ((E2E_FAILURES == 0)) || e2e_fail "$E2E_FAILURES check(s) failed"; }
+
 # e2e_fail MSG: print MSG, the diagnostics, and exit 1 (the trap cleans up).
 e2e_fail() {
     e2e_log "FAIL: $*"

@@ -26,15 +26,6 @@ command -v python3 >/dev/null 2>&1 || e2e_skip "python3 not installed"
 [[ -x "$MAILTRIAGE" ]] || e2e_skip "CLI not built: $MAILTRIAGE"
 
 e2e_init observability
-failures=0
-check() {  # check WHAT ACTUAL EXPECTED
-    if [[ "$2" == "$3" ]]; then
-        e2e_log "ok: $1 ($2)"
-    else
-        e2e_log "FAIL: $1: got '$2', want '$3'"
-        failures=$((failures + 1))
-    fi
-}
 metric() { python3 "$client" metric "$E2E_HTTP_PORT" "$1"; }
 status_of() { python3 "$client" get "$E2E_HTTP_PORT" "$1" | head -n 1; }
 body_of() { python3 "$client" get "$E2E_HTTP_PORT" "$1" | tail -n +2; }
@@ -67,10 +58,10 @@ e2e_start_daemon
 log="$E2E_DIR/mailtriaged.log"
 
 # ------------------------------------------------------------------ serving
-check "/healthz" "$(status_of /healthz)" 200
-check "/readyz" "$(status_of /readyz)" 200
-check "mailtriage_ready" "$(metric mailtriage_ready)" 1
-check "model info names the built-in model" \
+e2e_check "/healthz" "$(status_of /healthz)" 200
+e2e_check "/readyz" "$(status_of /readyz)" 200
+e2e_check "mailtriage_ready" "$(metric mailtriage_ready)" 1
+e2e_check "model info names the built-in model" \
     "$(body_of /metrics | grep -c '^mailtriage_model_info{role="active",model_id="[0-9a-f]*",labels="ham,spam"} 1$')" 1
 
 before_messages=$(metric mailtriage_milter_messages_total)
@@ -79,30 +70,30 @@ before_stage=$(metric 'mailtriage_engine_stage_seconds_count{stage="verdict"}')
 before_conns=$(metric mailtriage_milter_connections_accepted_total)
 timeout 60 "$MAILTRIAGE" bench --socket "inet:$E2E_MILTER_PORT@127.0.0.1" "$E2E_DIR/msgs" >"$E2E_DIR/replay.out" 2>&1 ||
     e2e_fail "bench failed: $(cat "$E2E_DIR/replay.out")"
-check "milter messages +5" $(($(metric mailtriage_milter_messages_total) - before_messages)) 5
-check "verdicts +5" $(($(metric mailtriage_verdicts_total) - before_verdicts)) 5
-check "verdict stage observations +5" \
+e2e_check "milter messages +5" $(($(metric mailtriage_milter_messages_total) - before_messages)) 5
+e2e_check "verdicts +5" $(($(metric mailtriage_verdicts_total) - before_verdicts)) 5
+e2e_check "verdict stage observations +5" \
     $(($(metric 'mailtriage_engine_stage_seconds_count{stage="verdict"}') - before_stage)) 5
-check "milter message latency observations" "$(metric mailtriage_milter_message_seconds_count)" 5
-check "connections accepted +5" $(($(metric mailtriage_milter_connections_accepted_total) - before_conns)) 5
-check "no fallback" "$(metric mailtriage_fallbacks_total)" 0
-check "no connection left open" "$(metric mailtriage_milter_connections_active)" 0
+e2e_check "milter message latency observations" "$(metric mailtriage_milter_message_seconds_count)" 5
+e2e_check "connections accepted +5" $(($(metric mailtriage_milter_connections_accepted_total) - before_conns)) 5
+e2e_check "no fallback" "$(metric mailtriage_fallbacks_total)" 0
+e2e_check "no connection left open" "$(metric mailtriage_milter_connections_active)" 0
 
 # ------------------------------------------------------------------ logs
-check "every log line is JSON" "$(python3 "$client" check-json "$log")" "$(wc -l <"$log")"
-check "five verdict lines" "$(grep -c '"event":"verdict"' "$log")" 5
+e2e_check "every log line is JSON" "$(python3 "$client" check-json "$log")" "$(wc -l <"$log")"
+e2e_check "five verdict lines" "$(grep -c '"event":"verdict"' "$log")" 5
 want_sender=$(python3 "$client" pseudonym "$key" "<sender@example.org>")
-check "verdict lines carry session, queue id and the keyed sender pseudonym" \
+e2e_check "verdict lines carry session, queue id and the keyed sender pseudonym" \
     "$(grep '"event":"verdict"' "$log" | grep '"session":"c[0-9a-f]*"' | grep '"queue_id":"4ABCDEF123"' |
         grep -c "\"sender\":\"$want_sender\"")" 5
 for secret in sender@example.org rcpt@example.net obs.person someone.else private-example XYZZY confidential; do
-    check "log never contains '$secret'" "$(grep -c -F "$secret" "$log")" 0
+    e2e_check "log never contains '$secret'" "$(grep -c -F "$secret" "$log")" 0
 done
 
 # ------------------------------------------------------------------ reload keeps counters
 kill -HUP "$E2E_PID_DAEMON"
 e2e_wait_until 15 "reloaded" grep -q '"event":"reloaded"' "$log" || e2e_fail "no reload"
-check "verdicts survive a reload" $(($(metric mailtriage_verdicts_total) - before_verdicts)) 5
+e2e_check "verdicts survive a reload" $(($(metric mailtriage_verdicts_total) - before_verdicts)) 5
 
 # ------------------------------------------------------------------ drain
 mkfifo "$E2E_DIR/hold.in"
@@ -111,13 +102,13 @@ hold_pid=$!
 e2e_track_pid "$hold_pid"
 exec 7>"$E2E_DIR/hold.in"
 e2e_wait_until 10 "the held connection" test -s "$E2E_DIR/held" || e2e_fail "could not hold a connection: $(cat "$E2E_DIR/hold.log")"
-check "one connection active" "$(metric mailtriage_milter_connections_active)" 1
+e2e_check "one connection active" "$(metric mailtriage_milter_connections_active)" 1
 kill -TERM "$E2E_PID_DAEMON"
 e2e_wait_until 10 "draining" grep -q '"event":"draining"' "$log" || e2e_fail "no drain"
-check "/readyz while draining" "$(status_of /readyz)" 503
-check "/readyz says why" "$(body_of /readyz)" "not ready: draining"
-check "/healthz while draining" "$(status_of /healthz)" 200
-check "mailtriage_ready while draining" "$(metric mailtriage_ready)" 0
+e2e_check "/readyz while draining" "$(status_of /readyz)" 503
+e2e_check "/readyz says why" "$(body_of /readyz)" "not ready: draining"
+e2e_check "/healthz while draining" "$(status_of /healthz)" 200
+e2e_check "mailtriage_ready while draining" "$(metric mailtriage_ready)" 0
 kill -0 "$E2E_PID_DAEMON" 2>/dev/null || e2e_fail "the daemon did not wait for the message in flight"
 exec 7>&-  # the held connection closes: the drain completes
 wait "$hold_pid" 2>/dev/null
@@ -131,5 +122,5 @@ rc=$?
 E2E_PID_DAEMON=""
 [[ $rc -eq 0 ]] || e2e_fail "mailtriaged exited with status $rc after the drain (want 0)"
 
-[[ $failures -eq 0 ]] || e2e_fail "$failures check(s) failed"
+e2e_checks_passed
 e2e_log "PASS: metrics, readiness, drain and pseudonymised JSON logs"
