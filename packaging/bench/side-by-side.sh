@@ -84,6 +84,20 @@ sa_sample="$(sample_dir sa_sample "$sa_every")"
 count_files() { find -L "$1" -type f | wc -l; }
 e2e_log "corpus $(count_files "$corpus") messages; sample $(count_files "$sample"); SpamAssassin sample $(count_files "$sa_sample")"
 
+# ------------------------------------------------------------------ starting a filter
+# launch NAME PORT SECONDS COMMAND...: a filter on the filters' CPU (PIN=1), its output in
+# W/NAME.log, waited for until it listens on PORT; its PID in $launched_pid. If it does
+# not start, that output and the file in $also_show (if set) go to stderr.
+launch() {
+    local name="$1" port="$2" seconds="$3"
+    shift 3
+    "${filter_cpu[@]}" "$@" >"$W/$name.log" 2>&1 &
+    launched_pid=$!
+    e2e_track_pid "$launched_pid"
+    e2e_wait_until "$seconds" "$name on $port" e2e_port_listening "$port" ||
+        { cat "$W/$name.log" ${also_show:+"$also_show"} >&2; e2e_fail "$name did not start"; }
+}
+
 # ------------------------------------------------------------------ DNS stub
 dns_port=$(e2e_free_port)
 cat >"$W/dns_stub.py" <<'EOF'
@@ -141,18 +155,6 @@ rspamd_off=(rbl fuzzy_check asn)
 [[ "${RSPAMD_DNS_LISTS:-0}" == 1 ]] && rspamd_off=(fuzzy_check)
 for module in "${rspamd_off[@]}"; do echo 'enabled = false;' >"$R/local.d/$module.conf"; done
 e2e_log "rspamd modules off: ${rspamd_off[*]}"
-# launch NAME PORT SECONDS COMMAND...: a filter on the filters' CPU (PIN=1), its output in
-# W/NAME.log, waited for until it listens on PORT; its PID in $launched_pid. If it does
-# not start, that output and the file in $also_show (if set) go to stderr.
-launch() {
-    local name="$1" port="$2" seconds="$3"
-    shift 3
-    "${filter_cpu[@]}" "$@" >"$W/$name.log" 2>&1 &
-    launched_pid=$!
-    e2e_track_pid "$launched_pid"
-    e2e_wait_until "$seconds" "$name on $port" e2e_port_listening "$port" ||
-        { cat "$W/$name.log" ${also_show:+"$also_show"} >&2; e2e_fail "$name did not start"; }
-}
 rspamd_start() {
     also_show="$R/log/rspamd.log" launch rspamd "$rspamd_port" 60 rspamd -f -u _rspamd -g _rspamd \
         -c /etc/rspamd/rspamd.conf --var="LOCAL_CONFDIR=$R" --var="DBDIR=$R/db" --var="RUNDIR=$R/run" \
