@@ -28,6 +28,22 @@ def recall_at(pos, neg, fpr):
     return sum(1 for v in pos if v > thr) / len(pos), thr
 
 
+def ranks(scores):
+    """Each score's rank among all of them, from 0 (lowest) to 1 (highest), ties sharing
+    their mean rank: puts two filters' scores on one scale to combine them."""
+    order = sorted(range(len(scores)), key=scores.__getitem__)
+    out = [0.0] * len(scores)
+    i = 0
+    while i < len(order):
+        j = i
+        while j < len(order) and scores[order[j]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j):
+            out[order[k]] = (i + j - 1) / 2 / max(1, len(scores) - 1)
+        i = j
+    return out
+
+
 def ece(probabilities, truths, bins=15):
     """Expected calibration error of the top label's probability over `bins` equal bins,
     as `mailtriage eval` computes it. probabilities: one {label: p} per message; truths:
