@@ -4,18 +4,25 @@
 import math
 
 
+def _mean_ranks(values):
+    """Each value's 1-based rank in ascending order, ties sharing their mean rank."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j < len(order) and values[order[j]] == values[order[i]]:
+            j += 1
+        for k in range(i, j):
+            out[order[k]] = (i + j + 1) / 2
+        i = j
+    return out
+
+
 def auc(pos, neg):
     """ROC AUC as Mann-Whitney, ties counted half."""
-    allv = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg])
-    rank_sum, i = 0.0, 0
-    while i < len(allv):
-        j = i
-        while j < len(allv) and allv[j][0] == allv[i][0]:
-            j += 1
-        r = (i + j + 1) / 2
-        rank_sum += r * sum(1 for k in range(i, j) if allv[k][1])
-        i = j
     n, m = len(pos), len(neg)
+    rank_sum = sum(_mean_ranks(list(pos) + list(neg))[:n])
     return (rank_sum - n * (n + 1) / 2) / (n * m)
 
 
@@ -31,17 +38,7 @@ def recall_at(pos, neg, fpr):
 def ranks(scores):
     """Each score's rank among all of them, from 0 (lowest) to 1 (highest), ties sharing
     their mean rank: puts two filters' scores on one scale to combine them."""
-    order = sorted(range(len(scores)), key=scores.__getitem__)
-    out = [0.0] * len(scores)
-    i = 0
-    while i < len(order):
-        j = i
-        while j < len(order) and scores[order[j]] == scores[order[i]]:
-            j += 1
-        for k in range(i, j):
-            out[order[k]] = (i + j - 1) / 2 / max(1, len(scores) - 1)
-        i = j
-    return out
+    return [(r - 1) / max(1, len(scores) - 1) for r in _mean_ranks(scores)]
 
 
 def ece(probabilities, truths, bins=15):
